@@ -1,0 +1,129 @@
+"""The data model: what detection finds, what questions look like, what providers get and return.
+
+Every class here is plain data (attrs, frozen where it is a value) so that sessions can save it,
+cattrs can (un)structure it and tests can compare it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, get_args
+
+import attrs
+
+PackageType = Literal["helm", "kustomize", "raw-manifests"]
+PACKAGE_TYPES: tuple[PackageType, ...] = get_args(PackageType)
+
+Confidence = Literal["high", "medium", "low"]
+
+QuestionType = Literal["text", "select", "confirm"]
+
+#: Named checks a question's validator may use instead of (or beside) a pattern.
+CheckName = Literal[
+    "dns1123-label",
+    "dns1123-subdomain",
+    "go-duration",
+    "git-url",
+    "relative-path",
+]
+
+#: A plain JSON-like value, as answers and documents carry them.
+Value = Any
+
+
+@attrs.frozen(kw_only=True)
+class DetectedPackage:
+    """A deployable package found in a repository.
+
+    ``path`` is relative to the folder that was scanned, ``/``-separated, ``.`` for that folder
+    itself. ``files`` names notable files in the package folder that providers may reference
+    (for example a chart's ``values.yaml``); ``notes`` says what looked odd.
+    """
+
+    path: str
+    type: PackageType
+    name: str
+    confidence: Confidence
+    notes: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Option:
+    """One choice of a ``select`` question."""
+
+    value: str
+    label: str
+    description: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Validator:
+    """How an answer is checked: a Go-style anchored regex, a named check, or both."""
+
+    pattern: str | None = None
+    check: CheckName | None = None
+    message: str | None = None
+    max_length: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Condition:
+    """When a question applies: only for these package types (all types when empty)."""
+
+    package_type: tuple[PackageType, ...] = ()
+
+    def holds(self, package: DetectedPackage | None) -> bool:
+        return not self.package_type or package is None or package.type in self.package_type
+
+
+@attrs.frozen(kw_only=True)
+class Question:
+    """A question asked of the user; ``id`` keys the answer."""
+
+    id: str
+    question: str
+    type: QuestionType = "text"
+    default: str | bool | None = None
+    required: bool = False
+    placeholder: str | None = None
+    description: str | None = None
+    options: tuple[Option, ...] = ()
+    validate: Validator | None = None
+    when: Condition | None = None
+
+    def applies_to(self, package: DetectedPackage | None) -> bool:
+        return self.when is None or self.when.holds(package)
+
+
+@attrs.frozen(kw_only=True)
+class GitOpsConfig:
+    """Everything a provider needs to generate: the package and every answer, coerced.
+
+    ``shared`` holds the answers to the shared questions (SPEC §3), ``provider`` the answers to
+    the provider's own questions. ``repo_path`` is the package's path inside the Git repository
+    (``gitRepoPath``), already normalised: ``/``-separated, no leading ``./``, ``.`` for the root.
+    ``facts`` carries what generation may need from the local checkout (for example the tags
+    that exist), as plain data so generation stays a pure function of the config.
+    """
+
+    package: DetectedPackage
+    shared: Mapping[str, Value]
+    provider: Mapping[str, Value]
+    facts: Mapping[str, Value] = attrs.field(factory=dict)
+
+    def answer(self, question_id: str) -> Value:
+        if question_id in self.provider:
+            return self.provider[question_id]
+        return self.shared[question_id]
+
+
+@attrs.frozen(kw_only=True)
+class GeneratedOutput:
+    """What a provider returns: documents as data plus their rendered multi-document YAML."""
+
+    documents: tuple[Mapping[str, Value], ...]
+    manifests: str
+    filename: str
+    description: str
+    notes: tuple[str, ...] = ()
