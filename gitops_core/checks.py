@@ -69,3 +69,16 @@ def go_regex(pattern: str) -> re.Pattern[str]:
 def go_search(pattern: str, value: str) -> bool:
     """``regexp.MatchString`` semantics: unanchored search with Go's ``$``."""
     return go_regex(pattern).search(value) is not None
+
+
+def to_dns1123_label(value: str, max_length: int = 63) -> str:
+    """The closest DNS-1123 label to ``value`` (``My_App.v2`` → ``my-app-v2``); ``""`` if none.
+
+    Accents are dropped (``café`` → ``cafe``), runs of other characters become one ``-``, and the
+    result is cut to ``max_length`` without a trailing ``-``.
+    """
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    label = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return label[:max_length].rstrip("-")

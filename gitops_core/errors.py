@@ -26,6 +26,10 @@ class OverwriteRefusedError(GitOpsError):
 
     exit_code = 3
 
+    def __init__(self, message: str, diff: str = "") -> None:
+        super().__init__(message)
+        self.diff = diff
+
 
 class ProviderError(GitOpsError):
     """A provider plugin failed to load, raised, or returned something unusable."""

@@ -69,12 +69,19 @@ class Validator:
 
 @attrs.frozen(kw_only=True)
 class Condition:
-    """When a question applies: only for these package types (all types when empty)."""
+    """When a question or a document applies.
+
+    ``package_type``: only for these package types (any type when empty). ``answer``: only when
+    that (earlier, boolean) answer is true.
+    """
 
     package_type: tuple[PackageType, ...] = ()
+    answer: str | None = None
 
-    def holds(self, package: DetectedPackage | None) -> bool:
-        return not self.package_type or package is None or package.type in self.package_type
+    def holds(self, package: DetectedPackage | None, answers: Mapping[str, Value]) -> bool:
+        if self.package_type and package is not None and package.type not in self.package_type:
+            return False
+        return self.answer is None or answers.get(self.answer) is True
 
 
 @attrs.frozen(kw_only=True)
@@ -92,8 +99,8 @@ class Question:
     validate: Validator | None = None
     when: Condition | None = None
 
-    def applies_to(self, package: DetectedPackage | None) -> bool:
-        return self.when is None or self.when.holds(package)
+    def applies_to(self, package: DetectedPackage | None, answers: Mapping[str, Value]) -> bool:
+        return self.when is None or self.when.holds(package, answers)
 
 
 @attrs.frozen(kw_only=True)

@@ -1,0 +1,258 @@
+"""Declarative providers: rules say which documents a package gets, templates what they hold.
+
+A provider package ships two data files:
+
+``questions.yaml``
+    its own questions (see :mod:`gitops_core.questions`);
+``manifests.yaml``
+    ``provider`` (id, name, filename), ``defaults`` for shared questions, and ``documents``: a
+    list of rules, each a ``template`` (a YAML structure) and an optional ``when`` condition
+    (package types and/or a boolean answer).
+
+Templates are filled structurally: a mapping with the single key ``$answer``, ``$package`` or
+``$fn`` is replaced by an answer, a package fact or the result of a named Python function of the
+provider. Values are placed into parsed data, never spliced into text, so no answer can break or
+add a document. An expression that yields ``None`` drops its key (or list item), and a mapping or
+list that becomes empty that way is dropped too, so optional blocks vanish instead of being
+emitted empty.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from typing import Any
+
+import attrs
+import cattrs
+import yaml
+
+from gitops_core.checks import to_dns1123_label
+from gitops_core.errors import UsageError
+from gitops_core.hookspecs import hookimpl
+from gitops_core.models import Condition, GeneratedOutput, GitOpsConfig, Question, Value
+from gitops_core.output import render_documents
+from gitops_core.questions import QuestionFileError, load_package_questions, shared_questions
+from gitops_core.resources import schema_dir
+
+__all__ = ["Context", "DeclarativeProvider", "DefinitionError", "Function", "object_name", "source_path"]
+
+
+class DefinitionError(QuestionFileError):
+    """A provider's ``manifests.yaml`` that cannot be used; names the file and the place."""
+
+
+@attrs.define
+class Context:
+    """What a template function sees: the config, and a place to leave notes for the user."""
+
+    config: GitOpsConfig
+    notes: list[str] = attrs.Factory(list)
+
+    def answer(self, question_id: str) -> Value:
+        return self.config.answer(question_id)
+
+    def note(self, message: str) -> None:
+        if message not in self.notes:
+            self.notes.append(message)
+
+
+Function = Callable[[Context], Value]
+
+
+@attrs.frozen(kw_only=True)
+class ProviderInfo:
+    id: str
+    name: str
+    filename: str
+
+
+@attrs.frozen(kw_only=True)
+class DocumentRule:
+    template: dict[str, Any]
+    when: Condition | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Definition:
+    provider: ProviderInfo
+    documents: tuple[DocumentRule, ...]
+    defaults: dict[str, str] = attrs.Factory(dict)
+
+
+_EXPRESSIONS = ("$answer", "$package", "$fn")
+_PACKAGE_FACTS = ("name", "path", "type")
+_OMIT = object()
+
+
+def _structure_definition(data: object, source: str) -> Definition:
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    converter.register_structure_hook(
+        Condition,
+        lambda value, _: Condition(
+            package_type=tuple(value.get("packageType", ())), answer=value.get("answer")
+        )
+        if isinstance(value, dict) and set(value) <= {"packageType", "answer"}
+        else _raise(ValueError(f"a condition has packageType and/or answer, got {value!r}")),
+    )
+    try:
+        return converter.structure(data, Definition)
+    except cattrs.BaseValidationError as exc:
+        raise DefinitionError(f"{source}: {'; '.join(cattrs.transform_error(exc))}") from None
+
+
+def _raise(exc: Exception) -> Any:
+    raise exc
+
+
+def _check_template(node: object, path: str, source: str, ids: set[str], fns: set[str]) -> None:
+    """Refuse unknown expressions at load time, so a typo fails before any user is asked."""
+    if isinstance(node, dict):
+        dollar = [k for k in node if isinstance(k, str) and k.startswith("$")]
+        if dollar:
+            key = dollar[0]
+            if len(node) != 1 or key not in _EXPRESSIONS:
+                raise DefinitionError(
+                    f"{source}: {path}: an expression is one of {', '.join(_EXPRESSIONS)} "
+                    f"alone in its mapping, got {sorted(node)}"
+                )
+            arg = node[key]
+            known = {"$answer": ids, "$package": set(_PACKAGE_FACTS), "$fn": fns}[key]
+            if arg not in known:
+                raise DefinitionError(
+                    f"{source}: {path}.{key}: unknown {key[1:]} {arg!r}; known: "
+                    f"{', '.join(sorted(known))}"
+                )
+            return
+        for key, value in node.items():
+            _check_template(value, f"{path}.{key}", source, ids, fns)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _check_template(value, f"{path}[{index}]", source, ids, fns)
+
+
+def fill(node: object, context: Context, functions: Mapping[str, Function]) -> object:
+    """Fill a template: the structure is copied, expressions replaced by values (see module doc)."""
+    if isinstance(node, dict):
+        if len(node) == 1:
+            ((key, arg),) = node.items()
+            if key == "$answer":
+                return _value(context.config.shared.get(arg, context.config.provider.get(arg)))
+            if key == "$package":
+                return _value(getattr(context.config.package, arg))
+            if key == "$fn":
+                return _value(functions[arg](context))
+        filled = {k: v for k, v in ((k, fill(v, context, functions)) for k, v in node.items())
+                  if v is not _OMIT}
+        return filled if filled or not node else _OMIT
+    if isinstance(node, list):
+        items = [v for v in (fill(item, context, functions) for item in node) if v is not _OMIT]
+        return items if items or not node else _OMIT
+    return node
+
+
+def _value(value: object) -> object:
+    return _OMIT if value is None else value
+
+
+class DeclarativeProvider:
+    """A provider made of data files plus a few named functions; register it as a plugin.
+
+    ``package`` is the provider's import name (its data files live in it); ``schemas`` names its
+    folder under the top-level ``schemas/``.
+    """
+
+    def __init__(
+        self, package: str, *, functions: Mapping[str, Function], schemas: str | None = None
+    ) -> None:
+        self.package = package
+        self.functions = dict(functions)
+        self.schemas = schemas
+
+    @functools.cached_property
+    def definition(self) -> Definition:
+        source = f"{self.package}/manifests.yaml"
+        text = (files(self.package) / "manifests.yaml").read_text(encoding="utf-8")
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise DefinitionError(f"{source}: not valid YAML: {exc}".replace("\n", " ")) from None
+        definition = _structure_definition(data, source)
+        ids = {q.id for q in (*shared_questions(), *self.questions)}
+        for index, rule in enumerate(definition.documents):
+            _check_template(
+                rule.template, f"$.documents[{index}].template", source, ids, set(self.functions)
+            )
+        return definition
+
+    @functools.cached_property
+    def questions(self) -> tuple[Question, ...]:
+        return load_package_questions(self.package)
+
+    @hookimpl
+    def gitops_provider_id(self) -> str:
+        return self.definition.provider.id
+
+    @hookimpl
+    def gitops_provider_name(self) -> str:
+        return self.definition.provider.name
+
+    @hookimpl
+    def gitops_questions(self) -> Sequence[Question]:
+        return self.questions
+
+    @hookimpl
+    def gitops_shared_defaults(self) -> Mapping[str, object]:
+        return {"outputPath": f"./{self.definition.provider.filename}", **self.definition.defaults}
+
+    @hookimpl
+    def gitops_schema_dirs(self) -> Sequence[Traversable]:
+        return [schema_dir(self.package, self.schemas)] if self.schemas else []
+
+    @hookimpl
+    def gitops_generate(self, config: GitOpsConfig) -> GeneratedOutput:
+        context = Context(config)
+        answers = {**config.shared, **config.provider}
+        documents: list[dict[str, Any]] = []
+        for rule in self.definition.documents:
+            if rule.when is None or rule.when.holds(config.package, answers):
+                document = fill(rule.template, context, self.functions)
+                if not isinstance(document, dict):
+                    raise UsageError(f"{self.package}: a document template filled to nothing")
+                documents.append(document)
+        kinds = " + ".join(str(d.get("kind")) for d in documents if d.get("kind") != "Namespace")
+        return GeneratedOutput(
+            documents=tuple(documents),
+            manifests=render_documents(documents),
+            filename=self.definition.provider.filename,
+            description=f"{self.definition.provider.name} {kinds} for {config.package.name}",
+            notes=tuple(context.notes),
+        )
+
+
+def object_name(context: Context, override: str, max_length: int = 63) -> str:
+    """The objects' name: the ``override`` answer, or the package name made a DNS-1123 label.
+
+    Leaves a note when the package name had to change; refuses one with nothing usable in it.
+    """
+    chosen = context.config.provider.get(override)
+    if chosen:
+        return str(chosen)
+    package_name = context.config.package.name
+    name = to_dns1123_label(package_name, max_length)
+    if not name:
+        raise UsageError(
+            f"package name {package_name!r} cannot become a DNS-1123 name; "
+            f"give one with --set {override}=NAME"
+        )
+    if name != package_name:
+        context.note(f"package name {package_name!r} is not a DNS-1123 label; using {name!r}")
+    return name
+
+
+def source_path(context: Context) -> str:
+    """The package path as Flux and kustomize write it: ``./charts/app``, ``./`` for the root."""
+    path = context.config.shared["gitRepoPath"]
+    return "./" if path == "." else f"./{path}"

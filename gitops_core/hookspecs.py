@@ -1,0 +1,47 @@
+"""The contract between the core and a provider: the ``GitOpsGenerator`` hook specifications.
+
+A provider is a module (or object) registered under the ``gitops_core`` entry-point group, its
+entry-point name being the provider id. It implements every hook below with ``@hookimpl``.
+The core calls each provider's own implementations one at a time (see
+``gitops_core.plugins``), so a provider that raises never hides the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from importlib.resources.abc import Traversable
+
+import pluggy
+
+from gitops_core.models import GeneratedOutput, GitOpsConfig, Question
+
+_spec = pluggy.HookspecMarker("gitops_core")
+hookimpl = pluggy.HookimplMarker("gitops_core")
+
+
+class GitOpsGenerator:
+    """What a provider contributes."""
+
+    @_spec
+    def gitops_provider_id(self) -> str:  # type: ignore[empty-body]
+        """The provider id, equal to the entry-point name (``flux``, ``argocd``)."""
+
+    @_spec
+    def gitops_provider_name(self) -> str:  # type: ignore[empty-body]
+        """The display name (``Flux``, ``Argo CD``)."""
+
+    @_spec
+    def gitops_questions(self) -> Sequence[Question]:  # type: ignore[empty-body]
+        """The provider's own questions, asked after the shared ones."""
+
+    @_spec
+    def gitops_generate(self, config: GitOpsConfig) -> GeneratedOutput:  # type: ignore[empty-body]
+        """The manifests for one package, from its coerced answers."""
+
+    @_spec
+    def gitops_schema_dirs(self) -> Sequence[Traversable]:  # type: ignore[empty-body]
+        """Folders of JSON Schemas (``<group>_<version>_<kind>.json``) for the kinds it emits."""
+
+    @_spec
+    def gitops_shared_defaults(self) -> Mapping[str, object]:  # type: ignore[empty-body]
+        """Defaults for shared questions that the repository cannot supply (``targetRevision``)."""

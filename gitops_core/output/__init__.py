@@ -1,0 +1,6 @@
+"""Output: rendering documents as YAML and writing files safely."""
+
+from gitops_core.output.render import needs_quotes, render_document, render_documents
+from gitops_core.output.write import WriteResult, write_file
+
+__all__ = ["WriteResult", "needs_quotes", "render_document", "render_documents", "write_file"]

@@ -1,0 +1,73 @@
+"""Multi-document YAML that a Go/Kubernetes YAML parser reads back exactly as meant.
+
+PyYAML follows YAML 1.1 and leaves strings plain that Go's parsers (yaml.v2 under
+sigs.k8s.io/yaml, or YAML 1.2 parsers) would read as something else: ``1e3`` (a float),
+``0o17`` (an int), ``1_000``, ``y``/``n`` (booleans for yaml.v2), ``2026-01-01`` (a timestamp).
+Every string that any of them could resolve to a non-string is single-quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import yaml
+
+_KEYWORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null", "~", ""})
+_NUMBER = re.compile(
+    r"""[-+]?(
+        [0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?      # 12, 1_000, 1.5, 1e3, 1.e3
+      | \.[0-9][0-9_]*([eE][-+]?[0-9]+)?                # .5
+      | 0[xX][0-9a-fA-F_]+ | 0[oO][0-7_]+ | 0[bB][01_]+ # other bases
+      | \.(inf|nan)                                     # special floats
+      | [0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?         # YAML 1.1 sexagesimal, 1:30
+    )\Z""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
+
+
+def needs_quotes(value: str) -> bool:
+    """Whether a plain ``value`` could be read as a non-string by a YAML 1.1 or 1.2 parser."""
+    return (
+        value.lower() in _KEYWORDS
+        or _NUMBER.match(value) is not None
+        or _TIMESTAMP.match(value) is not None
+    )
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # anchors and aliases confuse readers of manifests; repeat the data instead
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style: str | None = None
+    if "\n" in value:
+        style = "|"  # the emitter falls back to a quoted style when a block scalar cannot hold it
+    elif needs_quotes(value):
+        style = "'"
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def render_document(document: Mapping[str, Any]) -> str:
+    """One document, starting with ``---``; keys keep their order."""
+    text: str = yaml.dump(
+        document,
+        Dumper=_Dumper,
+        explicit_start=True,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=2**31 - 1,
+    )
+    return text
+
+
+def render_documents(documents: Iterable[Mapping[str, Any]]) -> str:
+    """Documents in order, each starting with ``---``; deterministic for equal input."""
+    return "".join(render_document(document) for document in documents)

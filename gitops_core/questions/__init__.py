@@ -1,0 +1,343 @@
+"""Questions as data: loading question files, coercing and validating answers.
+
+A question file is YAML (``questions: [...]``) validated against ``schemas/question.schema.json``
+and then structured into :class:`~gitops_core.models.Question` with cattrs. Answers come as strings
+(CLI, answers files) or JSON values (programs, MCP); both go through :func:`coerce_answer`, so
+they are checked the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import posixpath
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from importlib.resources import files
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+import yaml
+from cattrs.gen import make_dict_structure_fn, override
+
+from gitops_core import checks
+from gitops_core.errors import UsageError
+from gitops_core.models import (
+    CheckName,
+    Condition,
+    DetectedPackage,
+    Option,
+    Question,
+    Validator,
+    Value,
+)
+from gitops_core.resources import schema_dir
+
+__all__ = [
+    "AnswerError",
+    "QuestionFileError",
+    "coerce_answer",
+    "load_questions",
+    "normalize_repo_path",
+    "resolve_answers",
+    "shared_questions",
+]
+
+T = TypeVar("T")
+
+
+class QuestionFileError(UsageError):
+    """A question file that does not match the schema; the message names the file and JSON path."""
+
+
+class AnswerError(UsageError):
+    """One or more answers that are not accepted; one line per answer."""
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+@functools.cache
+def _converter() -> cattrs.Converter:
+    converter = cattrs.Converter(forbid_extra_keys=True)
+
+    def camel_keys(cls: type[T]) -> Any:
+        overrides = {a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)}
+        return make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=True, **overrides)
+
+    # The schema has checked the default's type; a str/bool union needs no disambiguation.
+    converter.register_structure_hook(str | bool | None, lambda value, _: value)
+    for cls in (Option, Validator, Condition, Question):
+        converter.register_structure_hook(cls, camel_keys(cls))
+    return converter
+
+
+@functools.cache
+def _question_schema_validator() -> Any:
+    import jsonschema  # deferred: jsonschema is the heaviest import on the start-up path
+
+    text = (schema_dir("gitops_core", "") / "question.schema.json").read_text(encoding="utf-8")
+    return jsonschema.Draft202012Validator(json.loads(text))
+
+
+def load_questions(text: str, source: str) -> tuple[Question, ...]:
+    """Parse and check a question file; ``source`` names it in error messages."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise QuestionFileError(f"{source}: not valid YAML: {exc}".replace("\n", " ")) from None
+    errors = sorted(
+        _question_schema_validator().iter_errors(data), key=lambda e: list(e.absolute_path)
+    )
+    if errors:
+        import jsonschema
+
+        first = jsonschema.exceptions.best_match(errors)
+        raise QuestionFileError(f"{source}: {first.json_path}: {first.message}")
+    try:
+        questions = tuple(
+            _converter().structure(item, Question) for item in data["questions"]
+        )
+    except cattrs.BaseValidationError as exc:
+        raise QuestionFileError(f"{source}: {'; '.join(cattrs.transform_error(exc))}") from None
+    seen: set[str] = set()
+    for index, question in enumerate(questions):
+        if question.id in seen:
+            raise QuestionFileError(
+                f"{source}: $.questions[{index}].id: duplicate question id {question.id!r}"
+            )
+        seen.add(question.id)
+        if question.type == "select" and question.default is not None:
+            values = [o.value for o in question.options]
+            if question.default not in values:
+                raise QuestionFileError(
+                    f"{source}: $.questions[{index}].default: {question.default!r} "
+                    f"is not one of the options {values}"
+                )
+    return questions
+
+
+def load_package_questions(package: str, resource: str = "questions.yaml") -> tuple[Question, ...]:
+    """Load a question file shipped inside an installed package."""
+    path = files(package) / resource
+    return load_questions(path.read_text(encoding="utf-8"), f"{package}/{resource}")
+
+
+@functools.cache
+def shared_questions() -> tuple[Question, ...]:
+    """The questions every provider asks (SPEC §3), in the order they are asked."""
+    return load_package_questions("gitops_core.questions", "shared.yaml")
+
+
+# --- answers --------------------------------------------------------------------------------
+
+_TRUE = frozenset({"true", "yes", "y", "on", "1"})
+_FALSE = frozenset({"false", "no", "n", "off", "0"})
+_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]*@", re.IGNORECASE)
+_SCP_LIKE = re.compile(r"(?:[A-Za-z0-9._~-]+@)?[A-Za-z0-9][A-Za-z0-9.-]*:(?!//)[^\s]+\Z")
+
+_CHECK_TEXT: dict[CheckName, str] = {
+    "dns1123-label": (
+        "a DNS-1123 label: at most 63 lower-case letters, digits or '-', "
+        "starting and ending with a letter or digit"
+    ),
+    "dns1123-subdomain": (
+        "a DNS-1123 subdomain: at most 253 characters of lower-case letters, digits, '-' "
+        "and '.', starting and ending with a letter or digit"
+    ),
+    "go-duration": "a duration such as 30s, 5m or 1h30m (units ms, s, m, h)",
+    "git-url": "an https://, http:// or ssh:// Git URL, or scp-like git@host:org/repo.git",
+    "relative-path": "a relative path inside the repository, such as charts/my-app",
+}
+
+
+def redact(text: str) -> str:
+    """Hide credentials embedded in URLs (``https://user:token@host`` → ``https://***@host``)."""
+    return _CREDENTIALS.sub(r"\g<scheme>***@", text)
+
+
+def _show(value: str) -> str:
+    shown = redact(value)
+    return repr(shown if len(shown) <= 60 else shown[:57] + "...")
+
+
+def normalize_repo_path(value: str) -> str:
+    """``./charts\\app/`` → ``charts/app``; ``.`` for the root; refuses absolute or escaping paths."""
+    path = value.strip().replace("\\", "/")
+    if path.startswith("/") or re.match(r"[A-Za-z]:/", path):
+        raise ValueError("is absolute")
+    normal = posixpath.normpath(path) if path else "."
+    if normal == ".." or normal.startswith("../"):
+        raise ValueError("climbs out of the repository")
+    return normal
+
+
+def _check_git_url(value: str) -> None:
+    from urllib.parse import urlsplit
+
+    if _SCP_LIKE.match(value) and "://" not in value:
+        return
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        raise ValueError("is not a URL") from None
+    if parts.scheme not in {"http", "https", "ssh"} or not parts.hostname or not port_ok:
+        raise ValueError("is not a Git URL")
+    if parts.password is not None or (parts.scheme != "ssh" and parts.username is not None):
+        raise _CredentialsInUrl()
+
+
+class _CredentialsInUrl(ValueError):
+    pass
+
+
+def _run_check(check: CheckName, value: str) -> str:
+    """Run a named check; return the (possibly normalised) value or raise ValueError."""
+    if check == "dns1123-label":
+        ok = checks.is_dns1123_label(value)
+    elif check == "dns1123-subdomain":
+        ok = checks.is_dns1123_subdomain(value)
+    elif check == "go-duration":
+        ok = checks.is_go_duration(value)
+    elif check == "git-url":
+        _check_git_url(value)
+        ok = True
+    else:
+        return normalize_repo_path(value)
+    if not ok:
+        raise ValueError("is not accepted")
+    return value
+
+
+def _has_control_characters(value: str) -> bool:
+    return any(unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} for char in value)
+
+
+def coerce_answer(question: Question, raw: object) -> Value:
+    """Turn a raw answer (CLI string or JSON value) into the question's type, or raise.
+
+    Returns ``None`` for an empty text answer (no answer). Raises :class:`AnswerError` naming
+    the question and what it accepts.
+    """
+
+    def fail(problem: str, accepted: str) -> AnswerError:
+        return AnswerError(f"{question.id}: {problem}; expected {accepted}")
+
+    if question.type == "confirm":
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
+            return raw.strip().lower() in _TRUE
+        raise fail(f"{_describe(raw)} is not yes or no", "yes/no or true/false")
+
+    if not isinstance(raw, str):
+        raise fail(f"{_describe(raw)} is not text", "a string")
+    if _has_control_characters(raw):
+        raise fail(
+            "contains a line break or control character", "a single line of plain text"
+        )
+
+    if question.type == "select":
+        values = [option.value for option in question.options]
+        if raw not in values:
+            raise fail(f"{_show(raw)} is not a choice", "one of " + ", ".join(values))
+        return raw
+
+    if raw == "":
+        return None
+    validator = question.validate
+    if validator is None:
+        return raw
+    accepted = validator.message or (
+        _CHECK_TEXT[validator.check] if validator.check else f"text matching {validator.pattern}"
+    )
+    if validator.max_length is not None and len(raw) > validator.max_length:
+        raise fail(f"is {len(raw)} characters long", f"{accepted}, at most "
+                    f"{validator.max_length} characters")
+    value = raw
+    if validator.check is not None:
+        try:
+            value = _run_check(validator.check, raw)
+        except _CredentialsInUrl:
+            raise AnswerError(
+                f"{question.id}: the URL embeds credentials, which would end up in the manifest; "
+                "give the URL without them and let the controller read them from a Secret "
+                "(a secretRef)"
+            )
+        except ValueError as exc:
+            raise fail(f"{_show(raw)} {exc}", accepted)
+    if validator.pattern is not None and not checks.go_search(validator.pattern, value):
+        raise fail(f"{_show(raw)} does not match", accepted)
+    return value
+
+
+def _describe(raw: object) -> str:
+    if isinstance(raw, str):
+        return _show(raw)
+    return f"a {type(raw).__name__} value" if raw is not None else "null"
+
+
+def resolve_answers(
+    questions: Sequence[Question],
+    *,
+    package: DetectedPackage | None,
+    provided: Mapping[str, object],
+    defaults: Mapping[str, Value] | None = None,
+) -> tuple[dict[str, Value], list[str]]:
+    """Answer ``questions`` in order from ``provided``, then ``defaults``, then their own defaults.
+
+    Returns the coerced answers of the questions that apply to ``package`` and the ids of the
+    required ones left unanswered. Raises :class:`UsageError` for unknown ids and
+    :class:`AnswerError` with one line per bad answer.
+    """
+    known = {q.id for q in questions}
+    unknown = sorted(set(provided) - known)
+    if unknown:
+        raise UsageError(
+            f"unknown question id{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+            f"known: {', '.join(q.id for q in questions)}"
+        )
+    defaults = defaults or {}
+    answers: dict[str, Value] = {}
+    missing: list[str] = []
+    problems: list[str] = []
+    for question in questions:
+        if not question.applies_to(package, answers):
+            continue
+        for source in (provided, defaults):
+            if question.id in source:
+                raw = source[question.id]
+                break
+        else:
+            raw = question.default
+        try:
+            value = None if raw is None else coerce_answer(question, raw)
+        except AnswerError as exc:
+            problems.append(str(exc))
+            continue
+        if value is None:
+            if question.required:
+                missing.append(question.id)
+        else:
+            answers[question.id] = value
+    if problems:
+        raise AnswerError("\n".join(problems))
+    return answers, missing
+
+
+def questions_as_data(questions: Iterable[Question]) -> dict[str, Any]:
+    """The question file form of ``questions`` (valid against the question schema)."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {_camel(k): strip(v) for k, v in value.items() if v not in (None, (), [])}
+        if isinstance(value, list | tuple):
+            return [strip(v) for v in value]
+        return value
+
+    return {"questions": [strip(attrs.asdict(q, retain_collection_types=False)) for q in questions]}

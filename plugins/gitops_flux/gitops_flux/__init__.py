@@ -1,0 +1,65 @@
+"""The Flux provider: a GitRepository plus a HelmRelease (charts) or a Kustomization.
+
+Mostly data (``questions.yaml``, ``manifests.yaml``); the functions below say what templates
+cannot: Flux's URL and ref rules and the objects' name.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gitops_core.generation import Context, DeclarativeProvider, object_name, source_path
+from gitops_core.models import Value
+
+_SCP_LIKE = re.compile(r"(?P<user>[^@/:\s]+@)?(?P<host>[^@/:\s]+):(?P<path>[^\s]+)\Z")
+_SHA = re.compile(r"[0-9a-fA-F]{40}\Z")
+_VERSION = r"v?(?:\d+|[xX*])(?:\.(?:\d+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?"
+_OPERATOR = r"(?:\^|~>|~|>=|<=|>|<|!=|=)"
+_TERM = rf"{_OPERATOR}?\s*{_VERSION}"
+_CONSTRAINT = re.compile(rf"\s*{_TERM}(?:(?:\s*,\s*|\s*\|\|\s*|\s+-\s+|\s+){_TERM})*\s*\Z")
+
+
+def git_url(context: Context) -> str:
+    """Flux clones only http(s):// and ssh:// URLs: scp-like ``git@host:org/repo`` becomes ssh://."""
+    url = str(context.answer("gitRepoUrl"))
+    match = _SCP_LIKE.match(url)
+    if "://" in url or match is None:
+        return url
+    converted = f"ssh://{match['user'] or ''}{match['host']}/{match['path'].lstrip('/')}"
+    context.note(f"Flux needs ssh:// URLs; {url} is written as {converted}")
+    return converted
+
+
+def is_semver_range(revision: str) -> bool:
+    """A Masterminds semver constraint with an operator, wildcard, or range (not a bare version)."""
+    if not _CONSTRAINT.match(revision):
+        return False
+    if re.search(_OPERATOR, revision) or "||" in revision or " - " in revision:
+        return True
+    return any(part in {"x", "X", "*"} for part in re.split(r"[.\s,v-]", revision))
+
+
+def git_ref(context: Context) -> dict[str, Value]:
+    """``spec.ref`` from targetRevision; first match wins (SPEC §5): commit, name, tag, semver, branch."""
+    revision = str(context.answer("targetRevision"))
+    if _SHA.match(revision):
+        return {"commit": revision}
+    if revision.startswith("refs/"):
+        return {"name": revision}
+    if revision in context.config.facts.get("tags", ()):
+        return {"tag": revision}
+    if is_semver_range(revision):
+        return {"semver": revision}
+    return {"branch": revision}
+
+
+provider = DeclarativeProvider(
+    "gitops_flux",
+    functions={
+        "name": lambda context: object_name(context, "resourceName"),
+        "gitUrl": git_url,
+        "gitRef": git_ref,
+        "sourcePath": source_path,
+    },
+    schemas="flux",
+)
