@@ -1,0 +1,48 @@
+"""Find what a repository can deploy: Helm charts, Kustomize overlays, folders of manifests.
+
+:func:`detect` walks a tree once; :func:`analyze` classifies one folder the user points at
+(PRD journey 4, "Where is your package located?") by the same rules. Every folder is judged by
+the files directly in it:
+
+* **Helm** — a folder with ``Chart.yaml``. The package is named by the chart's ``name`` (the
+  folder's name when that is missing). A ``type: library`` chart is not deployable and is not
+  listed. A chart owns everything below it — ``templates/``, ``crds/``, subcharts in
+  ``charts/``, any other folder — so the walk does not go below a chart.
+* **Kustomize** — a folder with ``kustomization.yaml``, ``kustomization.yml`` or
+  ``Kustomization``, named after the folder. A ``kind: Component`` is not deployable on its own
+  and is not listed. A folder with both a kustomization and ``Chart.yaml`` is Kustomize, as
+  Argo CD and Flux build it (noted, low confidence; it keeps the chart's name and owns its
+  subtree like a chart).
+* **Raw manifests** — any other folder holding a YAML or JSON file whose first document is a
+  Kubernetes object (string ``apiVersion`` and ``kind``; a ``v1 List`` counts). Files that
+  configure a client tool rather than a cluster (``skaffold.yaml``, kind/k3d cluster configs,
+  kubeconfigs, ``*.config.k8s.io`` component configs, Backstage catalog entries) do not count.
+  Files that cannot be parsed — Go templates, binary data, other encodings — are skipped with a
+  note.
+
+Folders below a kustomization are judged on their own, like any other: a ``base`` that overlays
+reference is listed, and so is a folder of plain manifests, because Argo CD and Flux can each
+deploy any folder on its own. Only a chart claims its subtree. Listing every folder that
+qualifies, and nothing that does not, keeps the result predictable: no kustomization is parsed
+to guess which folders are "only" resources of another.
+
+Not scanned: hidden folders (``.git``, ``.github``, …), ``node_modules``, ``vendor``,
+``__pycache__``, and virtual environments (any folder holding ``pyvenv.cfg``). Symlinked folders
+are not followed, so link loops cannot trap the walk; a symlinked file counts when it leads to a
+regular file. These rules apply below the folder the user gave, never to it.
+
+Confidence is ``high`` for charts and kustomizations, ``medium`` for raw manifests and ``low``
+whenever a note says what looked odd. Packages are sorted by ``path``, which is relative to the
+scanned folder with ``/`` separators and ``.`` for the folder itself; that folder's own package is
+named after the folder.
+
+Speed: one pass of :func:`os.scandir`; only marker files and candidate manifests are opened, the
+latter read to a 16 KiB bound (a 50 MB manifest costs as much as a small one), and a folder stops
+being sniffed as soon as one file proves it holds Kubernetes objects.
+"""
+
+from __future__ import annotations
+
+from ._scan import analyze, detect
+
+__all__ = ["analyze", "detect"]

@@ -1,0 +1,246 @@
+"""Reading the few files detection must open, never more of each than it needs.
+
+Marker files (``Chart.yaml``, ``kustomization.yaml``) are read whole up to a bound and parsed.
+Candidate manifests are *sniffed*: a bounded prefix is read, a substring test rejects most
+non-Kubernetes files without decoding them, a line scan finds top-level ``apiVersion``/``kind``
+keys, and only then is the first document parsed (when the prefix holds all of it).
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+from typing import Any
+
+#: Chart.yaml and kustomization files are small; a bigger one is odd and only its head is read.
+MARKER_LIMIT = 1 << 20
+#: How much of a candidate manifest is read: enough for licence headers and a first document.
+SNIFF_LIMIT = 16 << 10
+
+# A YAML document marker (``---`` or ``...``) at the start of a line.
+_DOC_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|\Z)", re.MULTILINE)
+# A top-level ``apiVersion:`` / ``kind:`` key in block style, plain or quoted, and its value.
+_TOP_KEY = re.compile(
+    r"""^(["']?)(apiVersion|kind)\1[ \t]*:(?:[ \t]+([^\r\n]*?))?[ \t]*\r?$""", re.MULTILINE
+)
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]')
+
+# apiVersion groups of files that configure a client-side tool (skaffold.yaml, kind or k3d
+# cluster configs, kubeadm/kubelet component configs, Backstage catalog entries, kustomize
+# files under another name): they carry apiVersion and kind, yet no cluster accepts them.
+_CLIENT_GROUPS = frozenset(
+    {
+        "skaffold",
+        "kind.x-k8s.io",
+        "k3d.io",
+        "ctlptl.dev",
+        "kpt.dev",
+        "config.kubernetes.io",
+        "backstage.io",
+        "kubeadm.k8s.io",
+        "audit.k8s.io",
+        "clusterctl.cluster.x-k8s.io",
+    }
+)
+
+
+class Verdict(enum.Enum):
+    """What sniffing one file concluded."""
+
+    KUBERNETES = "kubernetes"
+    OTHER = "other"
+
+
+def read_prefix(path: str, limit: int) -> tuple[bytes, bool]:
+    """Up to ``limit`` bytes of ``path`` and whether that is the whole file."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        chunks: list[bytes] = []
+        # One byte more than the bound tells a file of exactly ``limit`` bytes from a longer one.
+        wanted = limit + 1
+        while wanted > 0:
+            chunk = os.read(fd, wanted)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            wanted -= len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    return data[:limit], len(data) <= limit
+
+
+def decode(data: bytes, complete: bool) -> str:
+    """UTF-8 text without a BOM; a character cut by the read bound is dropped, not an error.
+
+    Raises ``ValueError`` for binary data or another encoding.
+    """
+    if b"\0" in data:
+        raise ValueError("binary data")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if complete or error.start < len(data) - 3:
+            raise ValueError("not UTF-8 text") from None
+        text = data[: error.start].decode("utf-8")
+    return text.removeprefix("\ufeff")
+
+
+def load_yaml(text: str) -> Any:
+    """Parse one YAML document with a safe loader (libyaml's when available: ten times faster)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)
+
+
+def load_yaml_or_none(text: str) -> tuple[Any, bool]:
+    """``(document, True)``, or ``(None, False)`` when ``text`` is not valid YAML."""
+    import yaml
+
+    try:
+        return load_yaml(text), True
+    except yaml.YAMLError:
+        return None, False
+
+
+def sniff(path: str, name: str) -> tuple[Verdict, str | None]:
+    """Whether the file at ``path`` holds Kubernetes objects, and a note when it looked odd.
+
+    The verdict rests on the first non-empty document: a mapping with string ``apiVersion`` and
+    ``kind`` (a ``v1 List`` included), or a list of such mappings (noted: kubectl applies
+    neither a JSON nor a YAML array as is).
+    """
+    try:
+        data, complete = read_prefix(path, SNIFF_LIMIT)
+    except OSError as error:
+        return Verdict.OTHER, f"{name}: skipped, cannot read it ({error.strerror})"
+    # Every manifest names both keys; most other YAML and JSON files are rejected here, undecoded.
+    if b"apiVersion" not in data or b"kind" not in data:
+        return Verdict.OTHER, None
+    try:
+        text = decode(data, complete)
+    except ValueError as error:
+        return Verdict.OTHER, f"{name}: skipped, {error}"
+    document, whole = _first_document(text, complete)
+    if document is None:
+        return Verdict.OTHER, None
+    head = document.lstrip()
+    if head.startswith(("{", "[")):
+        return _sniff_flow(name, head, whole)
+    if head.startswith("- "):
+        return _sniff_parsed(name, document) if whole else (Verdict.OTHER, None)
+    keys = {match.group(2): match.group(3) or "" for match in _TOP_KEY.finditer(document)}
+    if len(keys) < 2:
+        return Verdict.OTHER, None
+    if whole:
+        return _sniff_parsed(name, document)
+    # The first document goes on past the read bound (a huge ConfigMap, say): judge by its keys.
+    parsed, ok = load_yaml_or_none(f"apiVersion: {keys['apiVersion']}\nkind: {keys['kind']}\n")
+    return _judge(parsed if ok else None, name)
+
+
+def _first_document(text: str, complete: bool) -> tuple[str | None, bool]:
+    """The first document holding more than comments, and whether ``text`` holds all of it."""
+    start = 0
+    for marker in _DOC_MARKER.finditer(text):
+        if _has_content(text[start : marker.start()]):
+            return text[start : marker.start()], True
+        line_end = text.find("\n", marker.end())
+        start = len(text) if line_end < 0 else line_end + 1
+    rest = text[start:]
+    return (rest, complete) if _has_content(rest) else (None, complete)
+
+
+def _has_content(chunk: str) -> bool:
+    for line in chunk.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("#", "%")):
+            return True
+    return False
+
+
+def _sniff_flow(name: str, head: str, whole: bool) -> tuple[Verdict, str | None]:
+    """A JSON document (or YAML in flow style): parse it whole, else read its first members."""
+    if whole:
+        import json
+
+        try:
+            return _judge(json.loads(head), name)
+        except ValueError:
+            return _sniff_parsed(name, head)
+    members = _json_head(head)
+    return _judge([members] if head.startswith("[") else members, name)
+
+
+def _sniff_parsed(name: str, document: str) -> tuple[Verdict, str | None]:
+    parsed, ok = load_yaml_or_none(document)
+    if not ok:
+        return Verdict.OTHER, f"{name}: skipped, not valid YAML (a template?)"
+    return _judge(parsed, name)
+
+
+def _judge(document: Any, name: str) -> tuple[Verdict, str | None]:
+    if isinstance(document, dict):
+        return (Verdict.KUBERNETES, None) if is_object(document) else (Verdict.OTHER, None)
+    if isinstance(document, list) and document and all(map(is_object, document)):
+        return (
+            Verdict.KUBERNETES,
+            f"{name}: a list of objects, not one object or a v1 List; kubectl does not apply it"
+            " as is",
+        )
+    return Verdict.OTHER, None
+
+
+def is_object(document: object) -> bool:
+    """A mapping with string ``apiVersion`` and ``kind`` that a cluster would accept."""
+    if not isinstance(document, dict):
+        return False
+    api_version, kind = document.get("apiVersion"), document.get("kind")
+    if not (isinstance(api_version, str) and isinstance(kind, str) and api_version and kind):
+        return False
+    group = api_version.rpartition("/")[0]
+    if group in _CLIENT_GROUPS or group.endswith(".config.k8s.io"):
+        return False
+    return not (api_version == "v1" and kind == "Config")  # a kubeconfig
+
+
+def _json_head(text: str) -> dict[str, Any]:
+    """The string members of the first object in a JSON text cut short by the read bound."""
+    members: dict[str, Any] = {}
+    depth = object_depth = 0
+    key: str | None = None
+    after_colon = False
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token in "{[":
+            depth += 1
+            if token == "{" and not object_depth:
+                object_depth = depth
+            key, after_colon = None, False
+        elif token in "}]":
+            if depth == object_depth:
+                break
+            depth -= 1
+        elif depth != object_depth:
+            continue
+        elif token == ":":
+            after_colon = key is not None
+        elif token == ",":
+            key, after_colon = None, False
+        elif after_colon and key is not None:
+            members[key] = _unquote(token)
+            key, after_colon = None, False
+        else:
+            key = _unquote(token)
+    return members
+
+
+def _unquote(token: str) -> str:
+    if "\\" not in token:
+        return token[1:-1]
+    import json
+
+    value: str = json.loads(token)
+    return value

@@ -1,0 +1,273 @@
+"""The walk over a tree and the classification of one folder (see the package docstring)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, NamedTuple
+
+import attrs
+
+from gitops_core.errors import UsageError
+from gitops_core.models import Confidence, DetectedPackage, PackageType
+
+from ._files import MARKER_LIMIT, Verdict, decode, load_yaml_or_none, read_prefix, sniff
+
+_log = logging.getLogger("gitops_core.detection")
+
+CHART_FILE = "Chart.yaml"
+#: In the order kustomize looks for them.
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+#: Folders that hold dependencies or tool state, never a package of this repository.
+SKIPPED_FOLDERS = frozenset({"node_modules", "vendor", "__pycache__"})
+#: A virtual environment, whatever its folder is called.
+VENV_MARKER = "pyvenv.cfg"
+
+
+class _Listing(NamedTuple):
+    files: list[str]
+    folders: list[str]
+
+
+class _Outcome(NamedTuple):
+    package: DetectedPackage | None
+    #: True when everything below the folder belongs to it (a chart), so the walk stops there.
+    claims_subtree: bool
+
+
+def detect(root: str | os.PathLike[str]) -> list[DetectedPackage]:
+    """Every deployable package under ``root``, sorted by path."""
+    top = _folder(root)
+    top_name = _base_name(top)
+    packages: list[DetectedPackage] = []
+    pending = [(top, ".")]
+    while pending:
+        path, rel = pending.pop()
+        listing = _list(path, required=rel == ".")
+        if listing is None or (rel != "." and VENV_MARKER in listing.files):
+            continue
+        name = top_name if rel == "." else rel.rpartition("/")[2]
+        package, claims_subtree = _classify(path, rel, name, listing)
+        if package is not None:
+            packages.append(package)
+        if claims_subtree:
+            continue
+        prefix = "" if rel == "." else rel + "/"
+        pending.extend(
+            (os.path.join(path, folder), prefix + folder)
+            for folder in listing.folders
+            if not folder.startswith(".") and folder not in SKIPPED_FOLDERS
+        )
+    packages.sort(key=lambda package: package.path)
+    return packages
+
+
+def analyze(
+    folder: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None
+) -> DetectedPackage | None:
+    """Classify one folder as :func:`detect` would, or ``None`` when it is no deployable package."""
+    if root is None:
+        path = _folder(folder)
+        return _classify(path, ".", _base_name(path), _require_listing(path))[0]
+    top = _folder(root)
+    path = _folder(os.path.join(top, folder))
+    rel = os.path.relpath(path, top)
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
+        raise UsageError(f"{os.fspath(folder)}: not inside {os.fspath(root)}")
+    rel = rel.replace(os.sep, "/")
+    # Everything below a chart belongs to it: its templates/ or charts/ are no package of their own.
+    parent = path
+    while parent != top:
+        parent = os.path.dirname(parent)
+        if os.path.isfile(os.path.join(parent, CHART_FILE)):
+            return None
+    name = _base_name(top) if rel == "." else rel.rpartition("/")[2]
+    return _classify(path, rel, name, _require_listing(path))[0]
+
+
+def _folder(path: str | os.PathLike[str]) -> str:
+    """``path`` made absolute, or a one-line :class:`UsageError` when it is no folder."""
+    absolute = os.path.abspath(path)
+    if not os.path.exists(absolute):
+        raise UsageError(f"{os.fspath(path)}: no such folder")
+    if not os.path.isdir(absolute):
+        raise UsageError(f"{os.fspath(path)}: not a folder")
+    return absolute
+
+
+def _base_name(path: str) -> str:
+    return os.path.basename(path) or path
+
+
+def _require_listing(path: str) -> _Listing:
+    listing = _list(path, required=True)
+    assert listing is not None  # required=True raises instead
+    return listing
+
+
+def _list(path: str, *, required: bool) -> _Listing | None:
+    """The regular files and real (not symlinked) sub-folders of ``path``, sorted by name.
+
+    Links count as files when they lead to a regular file; dangling links and loops are ignored.
+    An unreadable folder is logged and skipped, unless it is the one the user asked for.
+    """
+    files: list[str] = []
+    folders: list[str] = []
+    try:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.name)
+                    continue
+                try:
+                    if entry.is_file():
+                        files.append(entry.name)
+                except OSError:  # a symlink loop, or a link into a folder we cannot read
+                    continue
+    except OSError as error:
+        if required:
+            raise UsageError(f"{path}: cannot read folder ({error.strerror})") from None
+        _log.warning("skipped %s: cannot read folder (%s)", path, error.strerror)
+        return None
+    files.sort()
+    return _Listing(files, folders)
+
+
+def _classify(path: str, rel: str, name: str, listing: _Listing) -> _Outcome:
+    """What the folder at ``path`` is, judged by the files directly in it."""
+    files = listing.files
+    kustomizations = [file for file in KUSTOMIZATION_FILES if file in files]
+    if CHART_FILE in files:
+        chart = _read_chart(os.path.join(path, CHART_FILE), name)
+        if kustomizations:
+            # Argo CD builds such a folder with Kustomize (its lexical last match wins).
+            package = _kustomization(path, rel, chart.name, kustomizations, _values_files(files))
+            note = (
+                f"both {CHART_FILE} and {kustomizations[0]}: Argo CD and Flux build it with "
+                "Kustomize, so the chart is used only through the kustomization"
+            )
+            return _Outcome(_with_notes(package, (note, *chart.notes)), True)
+        if chart.library:
+            return _Outcome(None, True)
+        return _Outcome(
+            _package(rel, "helm", chart.name, chart.notes, _values_files(files), "high"), True
+        )
+    if kustomizations:
+        return _Outcome(_kustomization(path, rel, name, kustomizations), False)
+    return _Outcome(_raw_manifests(path, rel, name, files), False)
+
+
+class _Chart(NamedTuple):
+    name: str
+    library: bool
+    notes: tuple[str, ...]
+
+
+def _read_chart(path: str, folder_name: str) -> _Chart:
+    document, problem = _read_marker(path)
+    if problem is None and not isinstance(document, dict):
+        problem = "is not a mapping"
+    if problem is not None or not isinstance(document, dict):
+        return _Chart(folder_name, False, (f"{CHART_FILE} {problem}; named after its folder",))
+    notes: list[str] = []
+    name = document.get("name")
+    if not isinstance(name, str) or not name.strip():
+        notes.append(f"{CHART_FILE} has no name; named after its folder")
+        name = folder_name
+    chart_type = document.get("type", "application")
+    if chart_type not in ("application", "library", None):
+        notes.append(f"{CHART_FILE} has an unknown type {chart_type!r}; taken as an application")
+    return _Chart(name, chart_type == "library", tuple(notes))
+
+
+def _kustomization(
+    path: str,
+    rel: str,
+    name: str,
+    kustomizations: list[str],
+    values_files: tuple[str, ...] = (),
+) -> DetectedPackage | None:
+    """A kustomize package, or ``None`` for a ``kind: Component`` (not deployable on its own)."""
+    file = kustomizations[0]
+    notes: list[str] = []
+    if len(kustomizations) > 1:
+        notes.append(f"both {' and '.join(kustomizations)}: kustomize refuses to build it")
+    document, problem = _read_marker(os.path.join(path, file))
+    if problem is not None:
+        notes.append(f"{file} {problem}")
+    elif isinstance(document, dict):
+        kind = document.get("kind", "Kustomization")
+        if kind == "Component":
+            return None
+        if kind != "Kustomization":
+            notes.append(f"{file} has an unexpected kind {kind!r}")
+    elif document is not None:
+        notes.append(f"{file} is not a mapping")
+    return _package(rel, "kustomize", name, notes, (file, *values_files), "high")
+
+
+def _read_marker(path: str) -> tuple[Any, str | None]:
+    """A marker file's YAML document, or a reason it could not be read."""
+    try:
+        data, complete = read_prefix(path, MARKER_LIMIT)
+        text = decode(data, complete)
+    except OSError as error:
+        return None, f"cannot be read ({error.strerror})"
+    except ValueError as error:
+        return None, f"is {error}"
+    if not complete:
+        return None, f"is larger than {MARKER_LIMIT >> 20} MiB"
+    document, ok = load_yaml_or_none(text)
+    return (document, None) if ok else (None, "is not valid YAML")
+
+
+def _raw_manifests(path: str, rel: str, name: str, files: list[str]) -> DetectedPackage | None:
+    """A folder of plain manifests: the first file holding Kubernetes objects proves it."""
+    notes: list[str] = []
+    for file in files:
+        if not file.lower().endswith(MANIFEST_SUFFIXES):
+            continue
+        verdict, note = sniff(os.path.join(path, file), file)
+        if note is not None:
+            notes.append(note)
+        if verdict is Verdict.KUBERNETES:
+            if any(other.endswith(".jsonnet") for other in files):
+                notes.append(
+                    "has .jsonnet files: Argo CD evaluates them, Flux and kubectl ignore them"
+                )
+            return _package(rel, "raw-manifests", name, notes, (), "medium")
+    return None
+
+
+def _values_files(files: list[str]) -> tuple[str, ...]:
+    """The chart's values files, ``values.yaml`` first (the one Helm always reads)."""
+    values = [
+        file for file in files if file.startswith("values") and file.endswith((".yaml", ".yml"))
+    ]
+    values.sort(key=lambda file: (file != "values.yaml", file))
+    return tuple(values)
+
+
+def _package(
+    rel: str,
+    kind: PackageType,
+    name: str,
+    notes: tuple[str, ...] | list[str],
+    files: tuple[str, ...],
+    confidence: Confidence,
+) -> DetectedPackage:
+    return DetectedPackage(
+        path=rel,
+        type=kind,
+        name=name,
+        confidence="low" if notes else confidence,
+        notes=tuple(notes),
+        files=files,
+    )
+
+
+def _with_notes(package: DetectedPackage | None, notes: tuple[str, ...]) -> DetectedPackage | None:
+    if package is None:
+        return None
+    return attrs.evolve(package, confidence="low", notes=(*notes, *package.notes))
