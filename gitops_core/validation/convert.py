@@ -1,0 +1,260 @@
+"""Convert CustomResourceDefinition files into the strict JSON Schemas the validator loads.
+
+Usage::
+
+    python -m gitops_core.validation.convert <crd-file-or-dir>... --out <dir>
+
+One schema per served version of each CRD, named ``<group>_<version>_<kind lowercased>.json``
+(:func:`gitops_core.validation.schema_file_name`), so that a lookup by apiVersion + kind opens
+exactly one file. The vendored schemas are made with::
+
+    python -m gitops_core.validation.convert ../shared/crds/flux --out schemas/flux
+    python -m gitops_core.validation.convert ../shared/crds/argocd/application-crd.yaml \\
+        ../shared/crds/argocd/appproject-crd.yaml --out schemas/argocd
+
+What the conversion does, emulating the API server with ``kubectl --validate=strict``:
+
+- keeps structure, types, enums, patterns, required fields, bounds, formats, defaults and the
+  ``x-kubernetes-validations`` rules (each rule must parse, or the conversion fails);
+- drops ``description`` texts;
+- ``x-kubernetes-int-or-string`` becomes ``type: [integer, string]``, ``nullable`` adds ``null``,
+  ``x-kubernetes-preserve-unknown-fields`` leaves the object open; every other object gets
+  ``additionalProperties: false``, as strict field validation rejects unknown fields;
+- the root requires ``apiVersion``, ``kind`` and ``metadata`` with the CRD's own values, and
+  ``metadata`` gets the API server's ObjectMeta shape instead of the CRD's bare ``object``.
+
+The output is deterministic (sorted keys, two-space indent, trailing newline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gitops_core.validation import schema_file_name
+from gitops_core.validation.cel import CelSyntaxError, parse
+
+JsonSchema = dict[str, Any]
+
+_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+# Keys of a schema node that hold one sub-schema, or a list of them.
+_SUBSCHEMA = frozenset({"items", "additionalProperties", "not"})
+_SUBSCHEMA_LISTS = frozenset({"anyOf", "oneOf", "allOf"})
+# Keys consumed by the translation itself.
+_TRANSLATED = frozenset(
+    {
+        "description",
+        "nullable",
+        "x-kubernetes-int-or-string",
+        "x-kubernetes-preserve-unknown-fields",
+    }
+)
+# Rule keys the validator honours; anything else (messageExpression, fieldPath) would be
+# silently ignored, so it stops the conversion instead. ``reason`` only picks an HTTP status;
+# ``optionalOldSelf`` only matters to transition rules, which do not run on create.
+_RULE_KEYS = frozenset({"rule", "message", "reason", "optionalOldSelf"})
+
+_DNS1123_SUBDOMAIN = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+_QUALIFIED_NAME = r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+# Label and annotation keys: an optional DNS subdomain prefix and a qualified name.
+_KEY_PATTERN = f"^({_DNS1123_SUBDOMAIN}/)?{_QUALIFIED_NAME}$"
+_STRING: JsonSchema = {"type": "string"}
+_INTEGER: JsonSchema = {"type": "integer"}
+
+#: ``metadata`` as the API server validates it for every object (apimachinery ObjectMeta):
+#: CRDs say only ``type: object``, yet unknown keys there fail strict validation too. Name and
+#: namespace syntax are checked by the validator, with the API server's messages.
+OBJECT_META: JsonSchema = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name"],
+    "properties": {
+        "name": _STRING,
+        "generateName": _STRING,
+        "namespace": _STRING,
+        "labels": {
+            "type": "object",
+            "propertyNames": {"pattern": _KEY_PATTERN},
+            "additionalProperties": {
+                "type": "string",
+                "maxLength": 63,
+                "pattern": f"^({_QUALIFIED_NAME})?$",
+            },
+        },
+        "annotations": {
+            "type": "object",
+            "propertyNames": {"pattern": _KEY_PATTERN},
+            "additionalProperties": _STRING,
+        },
+        "finalizers": {"type": "array", "items": _STRING},
+        "ownerReferences": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["apiVersion", "kind", "name", "uid"],
+                "properties": {
+                    "apiVersion": _STRING,
+                    "kind": _STRING,
+                    "name": _STRING,
+                    "uid": _STRING,
+                    "controller": {"type": "boolean"},
+                    "blockOwnerDeletion": {"type": "boolean"},
+                },
+            },
+        },
+        "uid": _STRING,
+        "resourceVersion": _STRING,
+        "generation": _INTEGER,
+        "creationTimestamp": _STRING,
+        "deletionTimestamp": _STRING,
+        "deletionGracePeriodSeconds": _INTEGER,
+        "selfLink": _STRING,
+        "managedFields": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+class ConversionError(Exception):
+    """A CRD the converter cannot turn into a faithful schema."""
+
+
+def convert_node(node: Mapping[str, Any], path: str) -> JsonSchema:
+    """Translate one ``openAPIV3Schema`` node (and everything below it) to strict JSON Schema."""
+    out: JsonSchema = {}
+    for key, value in node.items():
+        if key in _TRANSLATED:
+            continue
+        if key == "properties":
+            out[key] = {name: convert_node(sub, f"{path}.{name}") for name, sub in value.items()}
+        elif key in _SUBSCHEMA and isinstance(value, Mapping):
+            out[key] = convert_node(value, f"{path}[]" if key == "items" else path)
+        elif key in _SUBSCHEMA_LISTS:
+            out[key] = [convert_node(sub, path) for sub in value]
+        elif key == "x-kubernetes-validations":
+            out[key] = [_checked_rule(rule, path) for rule in value]
+        else:
+            out[key] = value
+    if node.get("x-kubernetes-int-or-string"):
+        out["type"] = ["integer", "string"]
+        # Structural schemas must spell int-or-string as this anyOf too; the type says it all.
+        if out.get("anyOf") == [{"type": "integer"}, {"type": "string"}]:
+            del out["anyOf"]
+    if node.get("nullable"):
+        types = out.get("type")
+        if types is not None:
+            out["type"] = [*([types] if isinstance(types, str) else types), "null"]
+        if "enum" in out:
+            out["enum"] = [*out["enum"], None]
+    is_object = out.get("type") == "object" or "properties" in out
+    open_object = node.get("x-kubernetes-preserve-unknown-fields") or "additionalProperties" in out
+    if is_object and not open_object:
+        out["additionalProperties"] = False
+    return out
+
+
+def _checked_rule(rule: Mapping[str, Any], path: str) -> dict[str, Any]:
+    unsupported = sorted(set(rule) - _RULE_KEYS)
+    if unsupported or not isinstance(rule.get("rule"), str):
+        raise ConversionError(f"{path}: unsupported validation rule {dict(rule)!r} ({unsupported})")
+    try:
+        parse(rule["rule"])
+    except CelSyntaxError as exc:
+        raise ConversionError(f"{path}: CEL rule {rule['rule']!r} cannot be parsed: {exc}") from exc
+    return dict(rule)
+
+
+def convert_version(
+    crd: Mapping[str, Any], version: Mapping[str, Any], origin: str
+) -> tuple[str, JsonSchema]:
+    """The file name and schema for one served version of a CRD."""
+    group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"]
+    api_version = f"{group}/{version['name']}"
+    schema = convert_node(version["schema"]["openAPIV3Schema"], "")
+    properties = schema.setdefault("properties", {})
+    properties["apiVersion"] = {"type": "string", "const": api_version}
+    properties["kind"] = {"type": "string", "const": kind}
+    properties["metadata"] = OBJECT_META
+    required = schema.setdefault("required", [])
+    required.extend(name for name in ("apiVersion", "kind", "metadata") if name not in required)
+    schema["$schema"] = _SCHEMA_DIALECT
+    schema["$comment"] = (
+        f"{api_version} {kind}, generated by gitops_core.validation.convert from {origin} "
+        f"(CustomResourceDefinition {crd['metadata']['name']}, Apache-2.0); do not edit"
+    )
+    return schema_file_name(api_version, kind), schema
+
+
+def convert_crd(crd: Mapping[str, Any], origin: str) -> Iterator[tuple[str, JsonSchema]]:
+    """Every served version of ``crd``; ``origin`` names its file in the generated comment."""
+    for version in crd["spec"]["versions"]:
+        if version.get("served", True):
+            try:
+                yield convert_version(crd, version, origin)
+            except ConversionError as exc:
+                name = f"{crd['spec']['names']['kind']} {version['name']}"
+                raise ConversionError(f"{origin}: {name}: {exc}") from exc
+
+
+def _crd_files(inputs: Sequence[Path]) -> Iterator[Path]:
+    for given in inputs:
+        if given.is_dir():
+            yield from sorted(p for p in given.iterdir() if p.suffix in (".yaml", ".yml"))
+        else:
+            yield given
+
+
+def convert_files(inputs: Sequence[Path]) -> dict[str, JsonSchema]:
+    """Schemas by file name for every CRD in ``inputs`` (files, or folders of ``*.yaml``)."""
+    schemas: dict[str, JsonSchema] = {}
+    for path in _crd_files(inputs):
+        with path.open(encoding="utf-8") as stream:
+            documents = list(yaml.safe_load_all(stream))
+        for document in documents:
+            if not (
+                isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition"
+            ):
+                continue
+            for name, schema in convert_crd(document, path.name):
+                if name in schemas:
+                    raise ConversionError(f"{path}: {name} is defined twice")
+                schemas[name] = schema
+    if not schemas:
+        raise ConversionError("no CustomResourceDefinition found in " + ", ".join(map(str, inputs)))
+    return schemas
+
+
+def render(schema: JsonSchema) -> str:
+    """The canonical text of a schema file: byte-identical for identical input."""
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m gitops_core.validation.convert",
+        description="Convert CRD YAML files into strict JSON Schemas, one per served kind+version.",
+    )
+    parser.add_argument("inputs", nargs="+", type=Path, help="CRD files, or folders of *.yaml")
+    parser.add_argument("--out", required=True, type=Path, help="folder to write the schemas to")
+    args = parser.parse_args(argv)
+    try:
+        schemas = convert_files(args.inputs)
+    except (ConversionError, OSError, yaml.YAMLError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, schema in sorted(schemas.items()):
+        target = args.out / name
+        target.write_text(render(schema), encoding="utf-8", newline="\n")
+        print(target)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
