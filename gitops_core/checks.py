@@ -1,4 +1,4 @@
-"""Checks shared by answer validation and manifest validation, as the Kubernetes API server does them."""
+"""Checks shared by answer and manifest validation, made as the Kubernetes API server makes them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import functools
 import re
 
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
-_DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
+_DNS1123_SUBDOMAIN = re.compile(
+    r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z"
+)
 # The pattern every Flux interval uses (see the CRDs): Go durations without us/ns or a sign.
 _GO_DURATION = re.compile(r"([0-9]+(\.[0-9]+)?(ms|s|m|h))+\Z")
 

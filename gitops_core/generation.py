@@ -37,7 +37,14 @@ from gitops_core.output import render_documents
 from gitops_core.questions import QuestionFileError, load_package_questions, shared_questions
 from gitops_core.resources import schema_dir
 
-__all__ = ["Context", "DeclarativeProvider", "DefinitionError", "Function", "object_name", "source_path"]
+__all__ = [
+    "Context",
+    "DeclarativeProvider",
+    "DefinitionError",
+    "Function",
+    "object_name",
+    "source_path",
+]
 
 
 class DefinitionError(QuestionFileError):
@@ -91,11 +98,11 @@ def _structure_definition(data: object, source: str) -> Definition:
     converter = cattrs.Converter(forbid_extra_keys=True)
     converter.register_structure_hook(
         Condition,
-        lambda value, _: Condition(
-            package_type=tuple(value.get("packageType", ())), answer=value.get("answer")
-        )
-        if isinstance(value, dict) and set(value) <= {"packageType", "answer"}
-        else _raise(ValueError(f"a condition has packageType and/or answer, got {value!r}")),
+        lambda value, _: (
+            Condition(package_type=tuple(value.get("packageType", ())), answer=value.get("answer"))
+            if isinstance(value, dict) and set(value) <= {"packageType", "answer"}
+            else _raise(ValueError(f"a condition has packageType and/or answer, got {value!r}"))
+        ),
     )
     try:
         return converter.structure(data, Definition)
@@ -144,8 +151,11 @@ def fill(node: object, context: Context, functions: Mapping[str, Function]) -> o
                 return _value(getattr(context.config.package, arg))
             if key == "$fn":
                 return _value(functions[arg](context))
-        filled = {k: v for k, v in ((k, fill(v, context, functions)) for k, v in node.items())
-                  if v is not _OMIT}
+        filled = {
+            k: v
+            for k, v in ((k, fill(v, context, functions)) for k, v in node.items())
+            if v is not _OMIT
+        }
         return filled if filled or not node else _OMIT
     if isinstance(node, list):
         items = [v for v in (fill(item, context, functions) for item in node) if v is not _OMIT]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib.metadata import EntryPoint, entry_points
 from importlib.resources.abc import Traversable
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 import pluggy
@@ -21,8 +21,6 @@ from gitops_core.hookspecs import GitOpsGenerator
 from gitops_core.models import GeneratedOutput, GitOpsConfig, Question, Value
 
 ENTRY_POINT_GROUP = "gitops_core"
-
-T = TypeVar("T")
 
 
 @attrs.define
@@ -46,9 +44,13 @@ class Provider:
         self.version = source.version
 
     def _call(self, hook: str, expected: type | tuple[type, ...], **kwargs: object) -> Any:
-        impls = [i for i in getattr(self._pm.hook, hook).get_hookimpls() if i.plugin is self._plugin]
+        impls = [
+            i for i in getattr(self._pm.hook, hook).get_hookimpls() if i.plugin is self._plugin
+        ]
         if not impls:
-            raise ProviderError(self.distribution, f"provider {self.id!r} does not implement {hook}")
+            raise ProviderError(
+                self.distribution, f"provider {self.id!r} does not implement {hook}"
+            )
         impl = impls[-1]
         try:
             result = impl.function(*(kwargs[name] for name in impl.argnames))
@@ -116,7 +118,7 @@ class Providers:
     def from_plugins(cls, plugins: Mapping[str, object], distribution: str = "<test>") -> Providers:
         """Providers from plugin objects or modules given directly (tests, embedding programs)."""
         return cls(
-            _Source(id=pid, distribution=distribution, version="0", load=lambda p=plugin: p)
+            _Source(id=pid, distribution=distribution, version="0", load=_constant(plugin))
             for pid, plugin in plugins.items()
         )
 
@@ -144,8 +146,8 @@ class Providers:
             self._pm.register(plugin, name=provider_id)
         except Exception as exc:
             raise ProviderError(
-                source.distribution, f"could not load provider {provider_id!r}: "
-                f"{type(exc).__name__}: {exc}"
+                source.distribution,
+                f"could not load provider {provider_id!r}: {type(exc).__name__}: {exc}",
             ) from exc
         provider = Provider(self._pm, plugin, source)
         declared = provider._call("gitops_provider_id", str)
@@ -178,6 +180,10 @@ class Providers:
             except ProviderError as exc:
                 errors.append(exc)
         return dirs, errors
+
+
+def _constant(plugin: object) -> Callable[[], object]:
+    return lambda: plugin
 
 
 def _entry_point_source(ep: EntryPoint) -> _Source:

@@ -13,7 +13,9 @@ from pathlib import Path
 
 
 def schema_dir(package: str, name: str) -> Traversable:
-    """The folder holding ``package``'s schemas (``schemas/<name>`` in the source tree)."""
+    """The folder holding ``package``'s schemas: ``<package>/_schemas`` from a wheel, else the
+    source tree's ``schemas/<name>`` (``name`` is ``""`` for the core, whose folder is
+    ``schemas/`` itself)."""
     shipped = files(package) / "_schemas"
     if shipped.is_dir():
         return shipped

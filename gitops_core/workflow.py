@@ -15,7 +15,7 @@ from gitops_core.errors import InvalidManifestError, UsageError
 from gitops_core.git import GitFacts, git_facts
 from gitops_core.models import DetectedPackage, GeneratedOutput, GitOpsConfig, Question, Value
 from gitops_core.plugins import Provider
-from gitops_core.questions import resolve_answers, shared_questions
+from gitops_core.questions import AnswerError, coerce_answer, resolve_answers, shared_questions
 from gitops_core.resources import schema_dir
 
 __all__ = [
@@ -92,10 +92,16 @@ def default_answers(
     else:
         defaults["gitRepoPath"] = package.path
     defaults["gitRepoPath"] = defaults["gitRepoPath"] or "."
-    if facts.origin_url:
-        defaults["gitRepoUrl"] = facts.origin_url
-    if facts.branch:
-        defaults["targetRevision"] = facts.branch
+    # What the checkout offers is only a default when it would be accepted as an answer: a
+    # fresh clone's origin is often a local path, which no controller can clone.
+    questions = {q.id: q for q in shared_questions()}
+    for question_id, value in (("gitRepoUrl", facts.origin_url), ("targetRevision", facts.branch)):
+        if value:
+            try:
+                coerce_answer(questions[question_id], value)
+            except AnswerError:
+                continue
+            defaults[question_id] = value
     return defaults
 
 
@@ -131,7 +137,7 @@ def validate_output(output: GeneratedOutput, provider: Provider) -> None:
     """Validate the YAML that will be written (not just the provider's data); raise if invalid."""
     from gitops_core.validation import SchemaStore, validate_documents
 
-    store = SchemaStore([schema_dir("gitops_core", "kubernetes"), *provider.schema_dirs()])
+    store = SchemaStore([schema_dir("gitops_core", "") / "kubernetes", *provider.schema_dirs()])
     documents = list(yaml.safe_load_all(output.manifests))
     problems = validate_documents(documents, source=output.filename, store=store)
     if problems:

@@ -189,7 +189,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     dirs, errors = _providers().schema_dirs()
     for error in errors:
         print(f"gitops: warning: {error}", file=sys.stderr)
-    store = SchemaStore([schema_dir("gitops_core", "kubernetes"), *dirs])
+    store = SchemaStore([schema_dir("gitops_core", "") / "kubernetes", *dirs])
     problems: list[Any] = []
     for name in args.files:
         try:
@@ -251,7 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("validate", "check manifests against the vendored schemas")
     sub.add_argument("files", nargs="+", metavar="FILE", help="- reads stdin")
     sub.add_argument(
-        "--allow-unknown-kinds", action="store_true",
+        "--allow-unknown-kinds",
+        action="store_true",
         help="let documents of kinds without a schema pass (core Kubernetes objects)",
     )
     sub.set_defaults(run=cmd_validate)

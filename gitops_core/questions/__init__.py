@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from importlib.resources import files
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 import cattrs
@@ -45,8 +45,6 @@ __all__ = [
     "shared_questions",
 ]
 
-T = TypeVar("T")
-
 
 class QuestionFileError(UsageError):
     """A question file that does not match the schema; the message names the file and JSON path."""
@@ -65,8 +63,10 @@ def _camel(name: str) -> str:
 def _converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=True)
 
-    def camel_keys(cls: type[T]) -> Any:
-        overrides = {a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)}
+    def camel_keys(cls: type[Any]) -> Any:
+        overrides: dict[str, Any] = {
+            a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)
+        }
         return make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=True, **overrides)
 
     # The schema has checked the default's type; a str/bool union needs no disambiguation.
@@ -90,18 +90,13 @@ def load_questions(text: str, source: str) -> tuple[Question, ...]:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise QuestionFileError(f"{source}: not valid YAML: {exc}".replace("\n", " ")) from None
-    errors = sorted(
-        _question_schema_validator().iter_errors(data), key=lambda e: list(e.absolute_path)
-    )
+    errors = list(_question_schema_validator().iter_errors(data))
     if errors:
-        import jsonschema
-
-        first = jsonschema.exceptions.best_match(errors)
+        # The deepest error names the field at fault; shallower ones restate it for the parent.
+        first = max(errors, key=lambda e: len(e.absolute_path))
         raise QuestionFileError(f"{source}: {first.json_path}: {first.message}")
     try:
-        questions = tuple(
-            _converter().structure(item, Question) for item in data["questions"]
-        )
+        questions = tuple(_converter().structure(item, Question) for item in data["questions"])
     except cattrs.BaseValidationError as exc:
         raise QuestionFileError(f"{source}: {'; '.join(cattrs.transform_error(exc))}") from None
     seen: set[str] = set()
@@ -166,7 +161,7 @@ def _show(value: str) -> str:
 
 
 def normalize_repo_path(value: str) -> str:
-    """``./charts\\app/`` → ``charts/app``; ``.`` for the root; refuses absolute or escaping paths."""
+    """``./charts\\app/`` → ``charts/app``; ``.`` is the root. Refuses absolute, escaping paths."""
     path = value.strip().replace("\\", "/")
     if path.startswith("/") or re.match(r"[A-Za-z]:/", path):
         raise ValueError("is absolute")
@@ -238,9 +233,7 @@ def coerce_answer(question: Question, raw: object) -> Value:
     if not isinstance(raw, str):
         raise fail(f"{_describe(raw)} is not text", "a string")
     if _has_control_characters(raw):
-        raise fail(
-            "contains a line break or control character", "a single line of plain text"
-        )
+        raise fail("contains a line break or control character", "a single line of plain text")
 
     if question.type == "select":
         values = [option.value for option in question.options]
@@ -257,8 +250,10 @@ def coerce_answer(question: Question, raw: object) -> Value:
         _CHECK_TEXT[validator.check] if validator.check else f"text matching {validator.pattern}"
     )
     if validator.max_length is not None and len(raw) > validator.max_length:
-        raise fail(f"is {len(raw)} characters long", f"{accepted}, at most "
-                    f"{validator.max_length} characters")
+        raise fail(
+            f"is {len(raw)} characters long",
+            f"{accepted}, at most {validator.max_length} characters",
+        )
     value = raw
     if validator.check is not None:
         try:
@@ -268,9 +263,9 @@ def coerce_answer(question: Question, raw: object) -> Value:
                 f"{question.id}: the URL embeds credentials, which would end up in the manifest; "
                 "give the URL without them and let the controller read them from a Secret "
                 "(a secretRef)"
-            )
+            ) from None
         except ValueError as exc:
-            raise fail(f"{_show(raw)} {exc}", accepted)
+            raise fail(f"{_show(raw)} {exc}", accepted) from None
     if validator.pattern is not None and not checks.go_search(validator.pattern, value):
         raise fail(f"{_show(raw)} does not match", accepted)
     return value
@@ -340,4 +335,4 @@ def questions_as_data(questions: Iterable[Question]) -> dict[str, Any]:
             return [strip(v) for v in value]
         return value
 
-    return {"questions": [strip(attrs.asdict(q, retain_collection_types=False)) for q in questions]}
+    return {"questions": [strip(attrs.asdict(q)) for q in questions]}

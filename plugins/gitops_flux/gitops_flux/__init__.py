@@ -40,7 +40,7 @@ def is_semver_range(revision: str) -> bool:
 
 
 def git_ref(context: Context) -> dict[str, Value]:
-    """``spec.ref`` from targetRevision; first match wins (SPEC §5): commit, name, tag, semver, branch."""
+    """``spec.ref`` from targetRevision, first match wins: commit, name, tag, semver, branch."""
     revision = str(context.answer("targetRevision"))
     if _SHA.match(revision):
         return {"commit": revision}
