@@ -10,7 +10,6 @@ from urllib.parse import urlsplit, urlunsplit
 import attrs
 
 
-
 @attrs.frozen
 class GitFacts:
     """Facts about the Git checkout holding a folder; empty when it is not in one."""

@@ -24,7 +24,7 @@ ENTRY_POINT_GROUP = "gitops_core"
 
 
 @attrs.define
-class _Source:
+class ProviderSource:
     """Where a provider comes from: an entry point (imported lazily) or an object given directly."""
 
     id: str
@@ -36,7 +36,7 @@ class _Source:
 class Provider:
     """One loaded provider, with a typed method per hook."""
 
-    def __init__(self, pm: pluggy.PluginManager, plugin: object, source: _Source) -> None:
+    def __init__(self, pm: pluggy.PluginManager, plugin: object, source: ProviderSource) -> None:
         self._pm = pm
         self._plugin = plugin
         self.id = source.id
@@ -101,10 +101,10 @@ def _names(expected: type | tuple[type, ...]) -> str:
 class Providers:
     """The installed providers, by id."""
 
-    def __init__(self, sources: Iterable[_Source]) -> None:
+    def __init__(self, sources: Iterable[ProviderSource]) -> None:
         self._pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
         self._pm.add_hookspecs(GitOpsGenerator)
-        self._sources: dict[str, list[_Source]] = {}
+        self._sources: dict[str, list[ProviderSource]] = {}
         for source in sources:
             self._sources.setdefault(source.id, []).append(source)
         self._loaded: dict[str, Provider] = {}
@@ -118,7 +118,7 @@ class Providers:
     def from_plugins(cls, plugins: Mapping[str, object], distribution: str = "<test>") -> Providers:
         """Providers from plugin objects or modules given directly (tests, embedding programs)."""
         return cls(
-            _Source(id=pid, distribution=distribution, version="0", load=_constant(plugin))
+            ProviderSource(id=pid, distribution=distribution, version="0", load=_constant(plugin))
             for pid, plugin in plugins.items()
         )
 
@@ -186,9 +186,9 @@ def _constant(plugin: object) -> Callable[[], object]:
     return lambda: plugin
 
 
-def _entry_point_source(ep: EntryPoint) -> _Source:
+def _entry_point_source(ep: EntryPoint) -> ProviderSource:
     dist = ep.dist
-    return _Source(
+    return ProviderSource(
         id=ep.name,
         distribution=dist.name if dist is not None else ep.value,
         version=dist.version if dist is not None else "unknown",

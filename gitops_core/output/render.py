@@ -44,7 +44,11 @@ class _Dumper(yaml.SafeDumper):
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style: str | None = None
-    if "\n" in value:
+    if any(not char.isprintable() and char != "\n" for char in value):
+        # Tabs, NEL, U+2028, BOMs, control characters: only escapes in double quotes survive
+        # every parser unchanged (a raw NEL inside quotes is folded as a line break).
+        style = '"'
+    elif "\n" in value:
         style = "|"  # the emitter falls back to a quoted style when a block scalar cannot hold it
     elif needs_quotes(value):
         style = "'"

@@ -28,8 +28,10 @@ class WriteResult:
 def diff_text(old: str, new: str, path: Path) -> str:
     return "".join(
         difflib.unified_diff(
-            old.splitlines(keepends=True), new.splitlines(keepends=True),
-            fromfile=f"{path} (existing)", tofile=f"{path} (new)",
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=f"{path} (existing)",
+            tofile=f"{path} (new)",
         )
     )
 
@@ -63,7 +65,9 @@ def write_file(path: Path, content: str, *, force: bool = False) -> WriteResult:
             f"{path} exists with different content; use --force to replace it", diff
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    descriptor, temp_name = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+    )
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
             handle.write(content)

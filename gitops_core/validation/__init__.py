@@ -81,8 +81,12 @@ class Problem:
 
 
 def schema_file_name(api_version: str, kind: str) -> str:
-    """``<group>_<version>_<kind lowercased>.json``; ValueError for core or malformed names."""
+    """``<group>_<version>_<kind lowercased>.json``, the group ``core`` for ``v1`` kinds.
+
+    ValueError for malformed names.
+    """
     group, _, version = api_version.rpartition("/")
+    group = group or "core"  # the Kubernetes core API group has no name: "v1", not "core/v1"
     if not (_GROUP.match(group) and _VERSION.match(version) and _KIND.match(kind)):
         raise ValueError(f"no schema file name for {api_version} {kind}")
     return f"{group}_{version}_{kind.lower()}.json"

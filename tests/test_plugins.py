@@ -1,0 +1,140 @@
+"""The provider registry: lazy loading, isolation of failing providers, typed results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+import gitops_flux
+from gitops_core import hookimpl
+from gitops_core.errors import ProviderError, UsageError
+from gitops_core.models import GeneratedOutput, GitOpsConfig, Question
+from gitops_core.plugins import Providers, ProviderSource
+
+
+class Minimal:
+    """A provider written against the hooks directly, without the declarative helper."""
+
+    def __init__(self, provider_id: str = "mini") -> None:
+        self.provider_id = provider_id
+
+    @hookimpl
+    def gitops_provider_id(self) -> str:
+        return self.provider_id
+
+    @hookimpl
+    def gitops_provider_name(self) -> str:
+        return "Mini"
+
+    @hookimpl
+    def gitops_questions(self) -> Sequence[Question]:
+        return [Question(id="colour", question="Colour?", default="blue")]
+
+    @hookimpl
+    def gitops_generate(self, config: GitOpsConfig) -> GeneratedOutput:
+        return GeneratedOutput(documents=(), manifests="", filename="m.yaml", description="d")
+
+
+def source(provider_id: str, distribution: str, load: object) -> ProviderSource:
+    return ProviderSource(id=provider_id, distribution=distribution, version="1.0",
+                          load=load)  # type: ignore[arg-type]
+
+
+def test_providers_are_loaded_only_when_asked_for() -> None:
+    loaded: list[str] = []
+
+    def load() -> object:
+        loaded.append("mini")
+        return Minimal()
+
+    providers = Providers([source("mini", "gitops-mini", load)])
+    assert providers.ids() == ["mini"] and loaded == []
+    assert providers.get("mini").name == "Mini"
+    assert providers.get("mini").questions()[0].id == "colour"
+    assert loaded == ["mini"]
+
+
+def test_a_provider_that_fails_to_import_is_named_and_the_others_keep_working() -> None:
+    def broken() -> object:
+        raise ImportError("No module named 'kubernetes_magic'")
+
+    providers = Providers([source("bad", "gitops-bad", broken),
+                           source("flux", "gitops-flux", lambda: gitops_flux.provider)])
+    loaded, errors = providers.load_all()
+    assert [p.id for p in loaded] == ["flux"]
+    assert [str(e) for e in errors] == [
+        "provider from gitops-bad failed: could not load provider 'bad': "
+        "ImportError: No module named 'kubernetes_magic'"
+    ]
+    assert errors[0].exit_code == 4
+
+
+def test_a_duplicate_id_names_both_distributions() -> None:
+    providers = Providers([source("flux", "gitops-flux", lambda: gitops_flux.provider),
+                           source("flux", "acme-flux", Minimal)])
+    with pytest.raises(ProviderError, match="provided by both acme-flux and gitops-flux"):
+        providers.get("flux")
+
+
+def test_an_unknown_provider_is_a_usage_error_naming_what_is_installed() -> None:
+    providers = Providers.from_plugins({"flux": gitops_flux.provider})
+    with pytest.raises(UsageError) as caught:
+        providers.get("argocd")
+    assert str(caught.value) == (
+        "provider 'argocd' is not installed (installed: flux); providers ship as distributions, "
+        "by convention gitops-argocd: pip install gitops-argocd"
+    )
+
+
+def test_an_entry_point_whose_plugin_declares_another_id_is_refused() -> None:
+    providers = Providers([source("mini", "gitops-mini", lambda: Minimal("other"))])
+    with pytest.raises(ProviderError, match="entry point 'mini' declares provider id 'other'"):
+        providers.get("mini")
+
+
+class Raises(Minimal):
+    @hookimpl
+    def gitops_generate(self, config: GitOpsConfig) -> GeneratedOutput:
+        raise RuntimeError("boom")
+
+
+class WrongType(Minimal):
+    @hookimpl
+    def gitops_generate(self, config: GitOpsConfig) -> GeneratedOutput:
+        return "apiVersion: v1"  # type: ignore[return-value]
+
+
+class NotAQuestion(Minimal):
+    @hookimpl
+    def gitops_questions(self) -> Sequence[Question]:
+        return [{"id": "x"}]  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    ("plugin", "call", "message"),
+    [
+        (Raises(), "generate", "gitops_generate raised RuntimeError: boom"),
+        (WrongType(), "generate", "gitops_generate returned str, not GeneratedOutput"),
+        (NotAQuestion(), "questions", "gitops_questions returned a dict, not a Question"),
+    ],
+)
+def test_a_misbehaving_provider_is_reported_with_its_distribution(
+    plugin: Minimal, call: str, message: str
+) -> None:
+    provider = Providers([source("mini", "gitops-mini", lambda: plugin)]).get("mini")
+    with pytest.raises(ProviderError) as caught:
+        if call == "generate":
+            provider.generate(None)  # type: ignore[arg-type]
+        else:
+            provider.questions()
+    assert str(caught.value) == f"provider from gitops-mini failed: {message}"
+
+
+def test_a_missing_hook_is_reported() -> None:
+    class NoSchemas(Minimal):
+        pass
+
+    provider = Providers([source("mini", "gitops-mini", NoSchemas)]).get("mini")
+    with pytest.raises(ProviderError, match="does not implement gitops_schema_dirs"):
+        provider.schema_dirs()

@@ -1,0 +1,60 @@
+"""The writer never loses a file: atomic replace, no silent overwrite, nothing half-written."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from gitops_core.errors import OverwriteRefusedError, UsageError
+from gitops_core.output import write_file
+
+
+def test_creates_parent_folders_and_reports_created(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "flux.yaml"
+    result = write_file(target, "a: 1\n")
+    assert result.status == "created"
+    assert target.read_text() == "a: 1\n"
+
+
+def test_identical_content_is_left_alone(tmp_path: Path) -> None:
+    target = tmp_path / "f.yaml"
+    target.write_text("a: 1\n")
+    before = target.stat().st_mtime_ns
+    assert write_file(target, "a: 1\n").status == "unchanged"
+    assert target.stat().st_mtime_ns == before
+
+
+def test_different_content_is_refused_without_force_with_a_diff(tmp_path: Path) -> None:
+    target = tmp_path / "f.yaml"
+    target.write_text("a: 1\n")
+    with pytest.raises(OverwriteRefusedError) as caught:
+        write_file(target, "a: 2\n")
+    assert caught.value.exit_code == 3
+    assert "-a: 1" in caught.value.diff and "+a: 2" in caught.value.diff
+    assert target.read_text() == "a: 1\n"
+
+
+def test_force_replaces_and_keeps_the_file_mode(tmp_path: Path) -> None:
+    target = tmp_path / "f.yaml"
+    target.write_text("a: 1\n")
+    os.chmod(target, 0o640)
+    result = write_file(target, "a: 2\n", force=True)
+    assert result.status == "replaced"
+    assert target.read_text() == "a: 2\n"
+    assert target.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_folder_as_target_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="is a folder"):
+        write_file(tmp_path, "x")
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "f.yaml"
+    target.write_text("old\n")
+    with pytest.raises(UnicodeEncodeError):
+        write_file(target, "new \udcff\n", force=True)  # a lone surrogate cannot be encoded
+    assert target.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.yaml"]
