@@ -450,15 +450,15 @@ class _Parser:
         raise CelSyntaxError(f"unexpected {found!r} at {token.position}")
 
     def _function(self, name: str) -> _Node:
+        if name not in ("size", "has"):
+            raise CelSyntaxError(f"unsupported function {name}()")
         argument = self._expr()
         self._expect(")")
         if name == "size":
             return _Size(argument)
-        if name == "has":
-            if not isinstance(argument, _Select):
-                raise CelSyntaxError("has() needs a field selection such as has(self.field)")
-            return _Has(argument)
-        raise CelSyntaxError(f"unsupported function {name}()")
+        if not isinstance(argument, _Select):
+            raise CelSyntaxError("has() needs a field selection such as has(self.field)")
+        return _Has(argument)
 
 
 # --- programs ----------------------------------------------------------------------------------
