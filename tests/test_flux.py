@@ -180,3 +180,20 @@ def test_any_valid_answers_give_valid_deterministic_flux_output(
     if package_type != "helm":
         assert workload["prune"] is prune
         assert ("Namespace" in [d["kind"] for d in documents]) is create
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(revision=st.text(min_size=1, max_size=80))
+def test_any_answer_string_reads_back_identically_or_is_refused(providers: Providers, revision: str) -> None:
+    package = workflow.find_package(EXAMPLES, "charts/podinfo")
+    flux = providers.get("flux")
+    try:
+        config = workflow.configure(EXAMPLES, package, flux, {**ANSWERS, "targetRevision": revision},
+                                    facts=GitFacts())
+    except UsageError as exc:
+        assert str(exc).startswith("targetRevision: ")
+        return
+    output = workflow.generate(config, flux)
+    documents = list(yaml.safe_load_all(output.manifests))
+    assert len(documents) == 2
+    assert list(documents[0]["spec"]["ref"].values()) == [revision]
