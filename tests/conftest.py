@@ -1,4 +1,4 @@
-"""Shared fixtures: providers registered directly (hermetic), real Git repositories, the real CLI."""
+"""Shared fixtures: providers registered directly (hermetic), real Git repositories, the CLI."""
 
 from __future__ import annotations
 
@@ -78,9 +78,16 @@ def cli() -> CliRunner:
     """Run the real ``gitops`` command in a subprocess (``python -m gitops_core``)."""
 
     def run(
-        *args: str, cwd: Path | None = None, stdin: str | None = None, env: dict[str, str] | None = None
+        *args: str,
+        cwd: Path | None = None,
+        stdin: str | None = None,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        paths = [str(ROOT), str(ROOT / "plugins" / "gitops_flux"), str(ROOT / "plugins" / "gitops_argocd")]
+        paths = [
+            str(ROOT),
+            str(ROOT / "plugins" / "gitops_flux"),
+            str(ROOT / "plugins" / "gitops_argocd"),
+        ]
         environment = {**os.environ, **(env or {})}
         environment["PYTHONPATH"] = os.pathsep.join(paths)
         return subprocess.run(
@@ -104,8 +111,11 @@ def only_line(text: str) -> str:
 
 def args_for(package: str, *extra: str) -> Sequence[str]:
     return (
-        "--package", package,
-        "--set", "gitRepoUrl=https://github.com/acme/shop.git",
-        "--set", "destinationNamespace=shop",
+        "--package",
+        package,
+        "--set",
+        "gitRepoUrl=https://github.com/acme/shop.git",
+        "--set",
+        "destinationNamespace=shop",
         *extra,
     )

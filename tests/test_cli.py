@@ -8,8 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-
 from conftest import EXAMPLES, CliRunner, args_for, git, only_line
+
 from gitops_core.resources import schema_dir
 
 
@@ -17,7 +17,12 @@ def test_providers_lists_flux_with_its_distribution(cli: CliRunner) -> None:
     done = cli("providers", "--json")
     assert done.returncode == 0, done.stderr
     rows = {row["id"]: row for row in json.loads(done.stdout)}
-    assert rows["flux"] == {"id": "flux", "name": "Flux", "distribution": "gitops-flux", "version": "0.1.0"}
+    assert rows["flux"] == {
+        "id": "flux",
+        "name": "Flux",
+        "distribution": "gitops-flux",
+        "version": "0.1.0",
+    }
 
 
 def test_detect_json_is_exactly_the_spec_shape(cli: CliRunner) -> None:
@@ -26,8 +31,18 @@ def test_detect_json_is_exactly_the_spec_shape(cli: CliRunner) -> None:
     assert json.loads(done.stdout) == [
         {"path": "charts/podinfo", "type": "helm", "name": "podinfo", "confidence": "high"},
         {"path": "kustomize/base", "type": "kustomize", "name": "base", "confidence": "high"},
-        {"path": "kustomize/overlays/production", "type": "kustomize", "name": "production", "confidence": "high"},
-        {"path": "manifests/guestbook", "type": "raw-manifests", "name": "guestbook", "confidence": "medium"},
+        {
+            "path": "kustomize/overlays/production",
+            "type": "kustomize",
+            "name": "production",
+            "confidence": "high",
+        },
+        {
+            "path": "manifests/guestbook",
+            "type": "raw-manifests",
+            "name": "guestbook",
+            "confidence": "medium",
+        },
     ]
 
 
@@ -44,74 +59,178 @@ def test_questions_json_is_valid_against_the_question_schema(cli: CliRunner) -> 
 
 
 def test_generate_to_stdout_prints_valid_multi_document_yaml(cli: CliRunner) -> None:
-    done = cli("generate", str(EXAMPLES), "--provider", "flux", *args_for("charts/podinfo"), "-o", "-")
+    done = cli(
+        "generate", str(EXAMPLES), "--provider", "flux", *args_for("charts/podinfo"), "-o", "-"
+    )
     assert done.returncode == 0, done.stderr
     assert [d["kind"] for d in yaml.safe_load_all(done.stdout)] == ["GitRepository", "HelmRelease"]
     checked = cli("validate", "-", stdin=done.stdout)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-def test_generate_writes_output_path_and_refuses_to_overwrite(cli: CliRunner, tmp_path: Path) -> None:
+def test_generate_writes_output_path_and_refuses_to_overwrite(
+    cli: CliRunner, tmp_path: Path
+) -> None:
     target = tmp_path / "out" / "flux.yaml"
-    first = cli("generate", str(EXAMPLES), "--provider", "flux", *args_for("manifests/guestbook"), "-o", str(target))
+    first = cli(
+        "generate",
+        str(EXAMPLES),
+        "--provider",
+        "flux",
+        *args_for("manifests/guestbook"),
+        "-o",
+        str(target),
+    )
     assert first.returncode == 0, first.stderr
-    assert first.stdout.startswith(f"wrote {target} (Flux GitRepository + Kustomization for guestbook)")
-    again = cli("generate", str(EXAMPLES), "--provider", "flux", *args_for("manifests/guestbook"), "-o", str(target))
+    assert first.stdout.startswith(
+        f"wrote {target} (Flux GitRepository + Kustomization for guestbook)"
+    )
+    again = cli(
+        "generate",
+        str(EXAMPLES),
+        "--provider",
+        "flux",
+        *args_for("manifests/guestbook"),
+        "-o",
+        str(target),
+    )
     assert again.returncode == 0 and again.stdout.startswith("unchanged:")
     target.write_text("# hand edits\n")
-    refused = cli("generate", str(EXAMPLES), "--provider", "flux", *args_for("manifests/guestbook"), "-o", str(target))
+    refused = cli(
+        "generate",
+        str(EXAMPLES),
+        "--provider",
+        "flux",
+        *args_for("manifests/guestbook"),
+        "-o",
+        str(target),
+    )
     assert refused.returncode == 3
-    assert only_line(refused.stderr) == f"gitops: error: {target} exists with different content; use --force to replace it"
+    assert (
+        only_line(refused.stderr)
+        == f"gitops: error: {target} exists with different content; use --force to replace it"
+    )
     assert target.read_text() == "# hand edits\n"
-    forced = cli("generate", str(EXAMPLES), "--provider", "flux", *args_for("manifests/guestbook"),
-                 "-o", str(target), "--force")
+    forced = cli(
+        "generate",
+        str(EXAMPLES),
+        "--provider",
+        "flux",
+        *args_for("manifests/guestbook"),
+        "-o",
+        str(target),
+        "--force",
+    )
     assert forced.returncode == 0 and "kind: Kustomization" in target.read_text()
 
 
-def test_output_path_answer_is_used_relative_to_the_working_directory(cli: CliRunner, tmp_path: Path) -> None:
-    done = cli("generate", str(EXAMPLES), "--provider", "flux", *args_for("charts/podinfo"),
-               "--set", "outputPath=deploy/podinfo.yaml", cwd=tmp_path)
+def test_output_path_answer_is_used_relative_to_the_working_directory(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    done = cli(
+        "generate",
+        str(EXAMPLES),
+        "--provider",
+        "flux",
+        *args_for("charts/podinfo"),
+        "--set",
+        "outputPath=deploy/podinfo.yaml",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "deploy" / "podinfo.yaml").read_text().startswith("---\napiVersion: source.toolkit")
+    assert (
+        (tmp_path / "deploy" / "podinfo.yaml")
+        .read_text()
+        .startswith("---\napiVersion: source.toolkit")
+    )
 
 
-def test_set_wins_over_the_answers_file_which_wins_over_defaults(cli: CliRunner, tmp_path: Path) -> None:
+def test_set_wins_over_the_answers_file_which_wins_over_defaults(
+    cli: CliRunner, tmp_path: Path
+) -> None:
     answers = tmp_path / "answers.yaml"
-    answers.write_text("destinationNamespace: from-file\nreconcileInterval: 10m\nprune: false\n"
-                       "gitRepoUrl: https://github.com/acme/shop.git\n")
-    done = cli("generate", str(EXAMPLES), "--provider", "flux", "--package", "kustomize/base",
-               "--answers", str(answers), "--set", "destinationNamespace=from-set", "-o", "-", "--json")
+    answers.write_text(
+        "destinationNamespace: from-file\nreconcileInterval: 10m\nprune: false\n"
+        "gitRepoUrl: https://github.com/acme/shop.git\n"
+    )
+    done = cli(
+        "generate",
+        str(EXAMPLES),
+        "--provider",
+        "flux",
+        "--package",
+        "kustomize/base",
+        "--answers",
+        str(answers),
+        "--set",
+        "destinationNamespace=from-set",
+        "-o",
+        "-",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     kustomization = result["documents"][-1]
     assert kustomization["spec"]["targetNamespace"] == "from-set"
     assert kustomization["spec"]["interval"] == "10m"
     assert kustomization["spec"]["prune"] is False
-    assert result["package"] == {"path": "kustomize/base", "type": "kustomize", "name": "base", "confidence": "high"}
+    assert result["package"] == {
+        "path": "kustomize/base",
+        "type": "kustomize",
+        "name": "base",
+        "confidence": "high",
+    }
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--provider", "nope", *args_for("charts/podinfo")),
-         "provider 'nope' is not installed"),
-        (("--provider", "flux", *args_for("charts/podinfo", "--set", "colour=red")),
-         "unknown question id colour; known: gitRepoUrl, "),
-        (("--provider", "flux", *args_for("charts/podinfo", "--set", "reconcileInterval=1d")),
-         "reconcileInterval: '1d' is not accepted; expected a duration such as 30s, 5m or 1h30m"),
-        (("--provider", "flux", *args_for("charts/podinfo", "--set", "gitRepoUrl=ftp://host/repo")),
-         "gitRepoUrl: 'ftp://host/repo' is not a Git URL; expected an https://"),
-        (("--provider", "flux", *args_for("../../outside")),
-         "package path '../../outside' is outside "),
-        (("--provider", "flux", *args_for("charts/podinfo", "--set", "noequals")),
-         "--set 'noequals': expected ID=VALUE"),
-        (("--provider", "flux", *args_for("charts/podinfo", "--set", "destinationNamespace=Prod_NS")),
-         "destinationNamespace: 'Prod_NS' is not accepted; expected a DNS-1123 label"),
-        (("--provider", "flux", *args_for("charts/podinfo", "--set", "gitRepoPath=../elsewhere")),
-         "gitRepoPath: '../elsewhere' climbs out of the repository"),
+        (("--provider", "nope", *args_for("charts/podinfo")), "provider 'nope' is not installed"),
+        (
+            ("--provider", "flux", *args_for("charts/podinfo", "--set", "colour=red")),
+            "unknown question id colour; known: gitRepoUrl, ",
+        ),
+        (
+            ("--provider", "flux", *args_for("charts/podinfo", "--set", "reconcileInterval=1d")),
+            "reconcileInterval: '1d' is not accepted; expected a duration such as 30s, 5m or 1h30m",
+        ),
+        (
+            (
+                "--provider",
+                "flux",
+                *args_for("charts/podinfo", "--set", "gitRepoUrl=ftp://host/repo"),
+            ),
+            "gitRepoUrl: 'ftp://host/repo' is not a Git URL; expected an https://",
+        ),
+        (
+            ("--provider", "flux", *args_for("../../outside")),
+            "package path '../../outside' is outside ",
+        ),
+        (
+            ("--provider", "flux", *args_for("charts/podinfo", "--set", "noequals")),
+            "--set 'noequals': expected ID=VALUE",
+        ),
+        (
+            (
+                "--provider",
+                "flux",
+                *args_for("charts/podinfo", "--set", "destinationNamespace=Prod_NS"),
+            ),
+            "destinationNamespace: 'Prod_NS' is not accepted; expected a DNS-1123 label",
+        ),
+        (
+            (
+                "--provider",
+                "flux",
+                *args_for("charts/podinfo", "--set", "gitRepoPath=../elsewhere"),
+            ),
+            "gitRepoPath: '../elsewhere' climbs out of the repository",
+        ),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(cli: CliRunner, args: tuple[str, ...], message: str) -> None:
+def test_bad_input_is_one_line_and_exit_2(
+    cli: CliRunner, args: tuple[str, ...], message: str
+) -> None:
     done = cli("generate", str(EXAMPLES), *args, "-o", "-")
     assert done.returncode == 2, done.stderr
     assert only_line(done.stderr).startswith(f"gitops: error: {message}"), done.stderr
@@ -123,19 +242,38 @@ def test_a_name_that_cannot_become_dns_1123_is_exit_2(cli: CliRunner, tmp_path: 
     (tmp_path / "日本" / "kustomization.yaml").write_text("resources: []\n")
     done = cli("generate", str(tmp_path), "--provider", "flux", *args_for("日本"), "-o", "-")
     assert done.returncode == 2
-    assert "cannot become a DNS-1123 name; give one with --set resourceName=NAME" in only_line(done.stderr)
+    assert "cannot become a DNS-1123 name; give one with --set resourceName=NAME" in only_line(
+        done.stderr
+    )
 
 
 def test_credentials_in_the_url_are_refused_and_never_printed(cli: CliRunner) -> None:
-    done = cli("generate", str(EXAMPLES), "--provider", "flux",
-               *args_for("charts/podinfo", "--set", "gitRepoUrl=https://bob:hunter2@github.com/a/b.git"), "-o", "-")
+    done = cli(
+        "generate",
+        str(EXAMPLES),
+        "--provider",
+        "flux",
+        *args_for("charts/podinfo", "--set", "gitRepoUrl=https://bob:hunter2@github.com/a/b.git"),
+        "-o",
+        "-",
+    )
     assert done.returncode == 2
     assert "hunter2" not in done.stderr + done.stdout
     assert "secretRef" in only_line(done.stderr)
 
 
 def test_every_missing_required_answer_is_named(cli: CliRunner, tmp_path: Path) -> None:
-    done = cli("generate", str(EXAMPLES), "--provider", "flux", "--package", "charts/podinfo", "-o", "-", cwd=tmp_path)
+    done = cli(
+        "generate",
+        str(EXAMPLES),
+        "--provider",
+        "flux",
+        "--package",
+        "charts/podinfo",
+        "-o",
+        "-",
+        cwd=tmp_path,
+    )
     assert done.returncode == 2
     assert only_line(done.stderr) == (
         "gitops: error: missing answers for gitRepoUrl, destinationNamespace: "
@@ -157,36 +295,81 @@ def test_defaults_come_from_the_git_checkout(cli: CliRunner, example_repo: Path)
     git(example_repo, "checkout", "-q", "-b", "release-2")
     git(example_repo, "tag", "v2.0.0")
     # Run from a sub-folder: the path still counts from the repository's top level.
-    done = cli("generate", ".", "--provider", "flux", "--package", "charts/podinfo",
-               "--set", "destinationNamespace=shop", "-o", "-", cwd=example_repo / "deploy")
+    done = cli(
+        "generate",
+        ".",
+        "--provider",
+        "flux",
+        "--package",
+        "charts/podinfo",
+        "--set",
+        "destinationNamespace=shop",
+        "-o",
+        "-",
+        cwd=example_repo / "deploy",
+    )
     assert done.returncode == 0, done.stderr
     source, release = yaml.safe_load_all(done.stdout)
     assert source["spec"]["url"] == "ssh://git@github.com/acme/shop.git"
     assert source["spec"]["ref"] == {"branch": "release-2"}
     assert release["spec"]["chart"]["spec"]["chart"] == "./deploy/charts/podinfo"
-    tagged = cli("generate", ".", "--provider", "flux", "--package", "charts/podinfo",
-                 "--set", "destinationNamespace=shop", "--set", "targetRevision=v2.0.0", "-o", "-",
-                 cwd=example_repo / "deploy")
+    tagged = cli(
+        "generate",
+        ".",
+        "--provider",
+        "flux",
+        "--package",
+        "charts/podinfo",
+        "--set",
+        "destinationNamespace=shop",
+        "--set",
+        "targetRevision=v2.0.0",
+        "-o",
+        "-",
+        cwd=example_repo / "deploy",
+    )
     assert next(yaml.safe_load_all(tagged.stdout))["spec"]["ref"] == {"tag": "v2.0.0"}
 
 
 def test_a_token_in_origin_never_becomes_a_default(cli: CliRunner, example_repo: Path) -> None:
-    git(example_repo, "remote", "set-url", "origin", "https://x-access-token:ghp_secret@github.com/acme/shop.git")
-    done = cli("generate", ".", "--provider", "flux", "--package", "deploy/charts/podinfo",
-               "--set", "destinationNamespace=shop", "-o", "-", cwd=example_repo)
+    git(
+        example_repo,
+        "remote",
+        "set-url",
+        "origin",
+        "https://x-access-token:ghp_secret@github.com/acme/shop.git",
+    )
+    done = cli(
+        "generate",
+        ".",
+        "--provider",
+        "flux",
+        "--package",
+        "deploy/charts/podinfo",
+        "--set",
+        "destinationNamespace=shop",
+        "-o",
+        "-",
+        cwd=example_repo,
+    )
     assert done.returncode == 0, done.stderr
     assert "ghp_secret" not in done.stdout + done.stderr
-    assert next(yaml.safe_load_all(done.stdout))["spec"]["url"] == "https://github.com/acme/shop.git"
+    assert (
+        next(yaml.safe_load_all(done.stdout))["spec"]["url"] == "https://github.com/acme/shop.git"
+    )
 
 
 def test_validate_reports_one_line_per_problem(cli: CliRunner, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(
-        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: app, namespace: flux-system}\n"
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        "metadata: {name: app, namespace: flux-system}\n"
         "spec: {interval: 5m, sourceRef: {kind: GitRepository, name: app}, pathh: ./x}\n"
     )
     done = cli("validate", str(bad))
     assert done.returncode == 1
     lines = done.stdout.splitlines()
-    assert f"{bad}#0 Kustomization/app: spec.prune: 'prune' is a required property" in lines[0] + "".join(lines)
+    assert f"{bad}#0 Kustomization/app: spec.prune: 'prune' is a required property" in lines[
+        0
+    ] + "".join(lines)
     assert any("spec.pathh" in line or "pathh" in line for line in lines)

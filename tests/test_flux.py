@@ -1,4 +1,4 @@
-"""The Flux provider: every example package gives valid, deterministic manifests that mean what was answered."""
+"""The Flux provider: valid, deterministic manifests that mean what was answered."""
 
 from __future__ import annotations
 
@@ -7,22 +7,26 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import EXAMPLE_PACKAGES, EXAMPLES
+from gitops_flux import is_semver_range
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLE_PACKAGES, EXAMPLES
 from gitops_core import workflow
 from gitops_core.errors import InvalidManifestError, UsageError
 from gitops_core.git import GitFacts
 from gitops_core.models import DetectedPackage
 from gitops_core.plugins import Providers
-from gitops_flux import is_semver_range
 
 ANSWERS = {"gitRepoUrl": "https://github.com/acme/shop.git", "destinationNamespace": "shop"}
 
 
-def generate(providers: Providers, package: DetectedPackage, answers: dict[str, object],
-             facts: GitFacts | None = None) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+def generate(
+    providers: Providers,
+    package: DetectedPackage,
+    answers: dict[str, object],
+    facts: GitFacts | None = None,
+) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
     flux = providers.get("flux")
     config = workflow.configure(EXAMPLES, package, flux, answers, facts=facts or GitFacts())
     output = workflow.generate(config, flux)
@@ -32,7 +36,9 @@ def generate(providers: Providers, package: DetectedPackage, answers: dict[str, 
 
 
 @pytest.mark.parametrize("package_type", sorted(EXAMPLE_PACKAGES))
-def test_every_example_package_gives_valid_flux_manifests(providers: Providers, package_type: str) -> None:
+def test_every_example_package_gives_valid_flux_manifests(
+    providers: Providers, package_type: str
+) -> None:
     package = workflow.find_package(EXAMPLES, EXAMPLE_PACKAGES[package_type])
     assert package.type == package_type
     documents, _ = generate(providers, package, ANSWERS)
@@ -41,13 +47,20 @@ def test_every_example_package_gives_valid_flux_manifests(providers: Providers, 
         assert kinds == ["GitRepository", "HelmRelease"]
         release = documents[1]["spec"]
         assert release["chart"]["spec"] == {
-            "chart": "./charts/podinfo", "reconcileStrategy": "Revision",
+            "chart": "./charts/podinfo",
+            "reconcileStrategy": "Revision",
             "sourceRef": {"kind": "GitRepository", "name": "podinfo"},
         }
-        assert release["targetNamespace"] == "shop" and release["install"] == {"createNamespace": True}
+        assert release["targetNamespace"] == "shop" and release["install"] == {
+            "createNamespace": True
+        }
     else:
         assert kinds == ["GitRepository", "Namespace", "Kustomization"]
-        assert documents[1] == {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
+        assert documents[1] == {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": "shop"},
+        }
         spec = documents[2]["spec"]
         assert spec["path"] == f"./{EXAMPLE_PACKAGES[package_type]}"
         assert spec["prune"] is True and spec["targetNamespace"] == "shop"
@@ -55,13 +68,26 @@ def test_every_example_package_gives_valid_flux_manifests(providers: Providers, 
     source = documents[0]
     assert source["apiVersion"] == "source.toolkit.fluxcd.io/v1"
     assert source["metadata"] == {"name": package.name, "namespace": "flux-system"}
-    assert source["spec"] == {"interval": "1m", "url": ANSWERS["gitRepoUrl"], "ref": {"branch": "main"}}
+    assert source["spec"] == {
+        "interval": "1m",
+        "url": ANSWERS["gitRepoUrl"],
+        "ref": {"branch": "main"},
+    }
 
 
 def test_no_namespace_document_when_declined_and_prune_off(providers: Providers) -> None:
     package = workflow.find_package(EXAMPLES, "manifests/guestbook")
-    documents, _ = generate(providers, package, {**ANSWERS, "createNamespace": "no", "prune": "false",
-                                                 "reconcileInterval": "1h30m", "fluxNamespace": "gitops"})
+    documents, _ = generate(
+        providers,
+        package,
+        {
+            **ANSWERS,
+            "createNamespace": "no",
+            "prune": "false",
+            "reconcileInterval": "1h30m",
+            "fluxNamespace": "gitops",
+        },
+    )
     assert [d["kind"] for d in documents] == ["GitRepository", "Kustomization"]
     assert documents[1]["spec"]["prune"] is False
     assert documents[1]["spec"]["interval"] == "1h30m"
@@ -71,7 +97,10 @@ def test_no_namespace_document_when_declined_and_prune_off(providers: Providers)
 @pytest.mark.parametrize(
     ("revision", "ref"),
     [
-        ("0123456789abcdef0123456789abcdef01234567", {"commit": "0123456789abcdef0123456789abcdef01234567"}),
+        (
+            "0123456789abcdef0123456789abcdef01234567",
+            {"commit": "0123456789abcdef0123456789abcdef01234567"},
+        ),
         ("refs/pull/420/head", {"name": "refs/pull/420/head"}),
         ("v1.2.3", {"tag": "v1.2.3"}),
         (">=1.0.0", {"semver": ">=1.0.0"}),
@@ -84,27 +113,36 @@ def test_no_namespace_document_when_declined_and_prune_off(providers: Providers)
         ("main", {"branch": "main"}),
     ],
 )
-def test_target_revision_maps_onto_the_right_ref(providers: Providers, revision: str, ref: dict[str, str]) -> None:
+def test_target_revision_maps_onto_the_right_ref(
+    providers: Providers, revision: str, ref: dict[str, str]
+) -> None:
     package = workflow.find_package(EXAMPLES, "charts/podinfo")
-    documents, _ = generate(providers, package, {**ANSWERS, "targetRevision": revision},
-                            GitFacts(tags=("v1.2.3",)))
+    documents, _ = generate(
+        providers, package, {**ANSWERS, "targetRevision": revision}, GitFacts(tags=("v1.2.3",))
+    )
     assert documents[0]["spec"]["ref"] == ref
 
 
 def test_semver_detection_needs_an_operator_wildcard_or_range() -> None:
-    assert all(map(is_semver_range, [">1", "<=2.0", "!=1.2.3", "1.2.*", "*", "1.2 || 2.x", ">= 1.0, < 2"]))
+    assert all(
+        map(is_semver_range, [">1", "<=2.0", "!=1.2.3", "1.2.*", "*", "1.2 || 2.x", ">= 1.0, < 2"])
+    )
     assert not any(map(is_semver_range, ["1.2.3", "v1", "main", "feature/x", ""]))
 
 
 def test_scp_like_urls_become_ssh_urls_with_a_note(providers: Providers) -> None:
     package = workflow.find_package(EXAMPLES, "charts/podinfo")
-    documents, notes = generate(providers, package, {**ANSWERS, "gitRepoUrl": "git@github.com:acme/shop.git"})
+    documents, notes = generate(
+        providers, package, {**ANSWERS, "gitRepoUrl": "git@github.com:acme/shop.git"}
+    )
     assert documents[0]["spec"]["url"] == "ssh://git@github.com/acme/shop.git"
     assert any("ssh://" in note for note in notes)
 
 
 def test_a_package_name_is_made_a_dns_label_and_says_so(providers: Providers) -> None:
-    package = DetectedPackage(path="apps/My_Shop.v2", type="kustomize", name="My_Shop.v2", confidence="high")
+    package = DetectedPackage(
+        path="apps/My_Shop.v2", type="kustomize", name="My_Shop.v2", confidence="high"
+    )
     documents, notes = generate(providers, package, {**ANSWERS, "gitRepoPath": "apps/My_Shop.v2"})
     assert {d["metadata"]["name"] for d in documents if d["kind"] != "Namespace"} == {"my-shop-v2"}
     assert notes == ("package name 'My_Shop.v2' is not a DNS-1123 label; using 'my-shop-v2'",)
@@ -112,9 +150,13 @@ def test_a_package_name_is_made_a_dns_label_and_says_so(providers: Providers) ->
 
 def test_a_name_that_cannot_become_dns_1123_is_a_usage_error(providers: Providers) -> None:
     package = DetectedPackage(path="x", type="kustomize", name="日本", confidence="high")
-    with pytest.raises(UsageError, match="cannot become a DNS-1123 name; give one with --set resourceName=NAME"):
+    with pytest.raises(
+        UsageError, match="cannot become a DNS-1123 name; give one with --set resourceName=NAME"
+    ):
         generate(providers, package, {**ANSWERS, "gitRepoPath": "x"})
-    documents, _ = generate(providers, package, {**ANSWERS, "gitRepoPath": "x", "resourceName": "nihon"})
+    documents, _ = generate(
+        providers, package, {**ANSWERS, "gitRepoPath": "x", "resourceName": "nihon"}
+    )
     assert documents[0]["metadata"]["name"] == "nihon"
 
 
@@ -146,28 +188,55 @@ revisions = st.one_of(
 )
 urls = st.builds(
     lambda host, path, scheme: f"{scheme}{host}/{path}.git" if scheme else f"git@{host}:{path}.git",
-    labels.map(lambda s: s + ".example.com"), labels,
+    labels.map(lambda s: s + ".example.com"),
+    labels,
     st.sampled_from(["https://", "http://", "ssh://git@", None]),
 )
-paths = st.lists(st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,12}", fullmatch=True), min_size=0, max_size=4)
+paths = st.lists(
+    st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,12}", fullmatch=True), min_size=0, max_size=4
+)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     package_type=st.sampled_from(["helm", "kustomize", "raw-manifests"]),
-    name=st.text(min_size=1, max_size=40).filter(lambda s: any(c.isascii() and c.isalnum() for c in s)),
-    url=urls, revision=revisions, namespace=labels, flux_namespace=labels,
-    interval=durations, prune=st.booleans(), create=st.booleans(), parts=paths,
+    name=st.text(min_size=1, max_size=40).filter(
+        lambda s: any(c.isascii() and c.isalnum() for c in s)
+    ),
+    url=urls,
+    revision=revisions,
+    namespace=labels,
+    flux_namespace=labels,
+    interval=durations,
+    prune=st.booleans(),
+    create=st.booleans(),
+    parts=paths,
 )
 def test_any_valid_answers_give_valid_deterministic_flux_output(
-    providers: Providers, package_type: str, name: str, url: str, revision: str, namespace: str,
-    flux_namespace: str, interval: str, prune: bool, create: bool, parts: list[str],
+    providers: Providers,
+    package_type: str,
+    name: str,
+    url: str,
+    revision: str,
+    namespace: str,
+    flux_namespace: str,
+    interval: str,
+    prune: bool,
+    create: bool,
+    parts: list[str],
 ) -> None:
     package = DetectedPackage(path="pkg", type=package_type, name=name, confidence="high")  # type: ignore[arg-type]
     answers = {
-        "gitRepoUrl": url, "gitRepoPath": "/".join(parts) or ".", "targetRevision": revision,
-        "destinationNamespace": namespace, "fluxNamespace": flux_namespace,
-        "reconcileInterval": interval, "prune": prune, "createNamespace": create,
+        "gitRepoUrl": url,
+        "gitRepoPath": "/".join(parts) or ".",
+        "targetRevision": revision,
+        "destinationNamespace": namespace,
+        "fluxNamespace": flux_namespace,
+        "reconcileInterval": interval,
+        "prune": prune,
+        "createNamespace": create,
     }
     flux = providers.get("flux")
     config = workflow.configure(Path("."), package, flux, answers, facts=GitFacts())
@@ -182,14 +251,19 @@ def test_any_valid_answers_give_valid_deterministic_flux_output(
         assert ("Namespace" in [d["kind"] for d in documents]) is create
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(revision=st.text(min_size=1, max_size=80))
-def test_any_answer_string_reads_back_identically_or_is_refused(providers: Providers, revision: str) -> None:
+def test_any_answer_string_reads_back_identically_or_is_refused(
+    providers: Providers, revision: str
+) -> None:
     package = workflow.find_package(EXAMPLES, "charts/podinfo")
     flux = providers.get("flux")
     try:
-        config = workflow.configure(EXAMPLES, package, flux, {**ANSWERS, "targetRevision": revision},
-                                    facts=GitFacts())
+        config = workflow.configure(
+            EXAMPLES, package, flux, {**ANSWERS, "targetRevision": revision}, facts=GitFacts()
+        )
     except UsageError as exc:
         assert str(exc).startswith("targetRevision: ")
         return

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import EXAMPLES, ROOT
 
 pytestmark = pytest.mark.slow
@@ -22,20 +21,33 @@ def make_venv(where: Path) -> Path:
 
 
 def pip(bin_dir: Path, *args: str) -> None:
-    subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", *args], check=True,
-                   timeout=600)
+    subprocess.run(
+        [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", *args], check=True, timeout=600
+    )
 
 
 def gitops(bin_dir: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     # Run from a neutral folder so that nothing from the source tree can be imported by accident.
-    return subprocess.run([str(bin_dir / "gitops"), *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
+    return subprocess.run(
+        [str(bin_dir / "gitops"), *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
 
 
 def generate_args(provider: str, package: str) -> list[str]:
-    return ["generate", str(EXAMPLES), "--provider", provider, "--package", package,
-            "--set", "gitRepoUrl=https://github.com/acme/shop.git",
-            "--set", "destinationNamespace=shop", "-o", "-"]
+    return [
+        "generate",
+        str(EXAMPLES),
+        "--provider",
+        provider,
+        "--package",
+        package,
+        "--set",
+        "gitRepoUrl=https://github.com/acme/shop.git",
+        "--set",
+        "destinationNamespace=shop",
+        "-o",
+        "-",
+    ]
 
 
 def test_a_third_party_provider_installs_with_pip_and_generates(tmp_path: Path) -> None:
@@ -46,35 +58,73 @@ def test_a_third_party_provider_installs_with_pip_and_generates(tmp_path: Path) 
     assert json.loads(listed.stdout) == [
         {"id": "example", "name": "Example", "distribution": "gitops-example", "version": "1.0.0"}
     ]
-    done = gitops(bin_dir, *generate_args("example", "kustomize/base"), "--set", "team=payments",
-                  "--set", "targetRevision=v1",
-                  cwd=tmp_path)
+    done = gitops(
+        bin_dir,
+        *generate_args("example", "kustomize/base"),
+        "--set",
+        "team=payments",
+        "--set",
+        "targetRevision=v1",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert yaml.safe_load(done.stdout) == {
-        "apiVersion": "v1", "kind": "ConfigMap",
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
         "metadata": {"name": "base", "namespace": "shop", "labels": {"team": "payments"}},
-        "data": {"repository": "https://github.com/acme/shop.git", "path": "examples/kustomize/base",
-                 "revision": "v1", "type": "kustomize"},
+        "data": {
+            "repository": "https://github.com/acme/shop.git",
+            "path": "examples/kustomize/base",
+            "revision": "v1",
+            "type": "kustomize",
+        },
     }
 
 
 def test_built_wheels_ship_schemas_and_questions(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
     projects = [ROOT, ROOT / "plugins" / "gitops_flux", ROOT / "plugins" / "gitops_argocd"]
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels),
-                    *map(str, projects)], check=True, timeout=600)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "-w",
+            str(wheels),
+            *map(str, projects),
+        ],
+        check=True,
+        timeout=600,
+    )
     names = sorted(p.name.split("-")[0] for p in wheels.glob("*.whl"))
     assert names == ["gitops_argocd", "gitops_core", "gitops_flux"]
     bin_dir = make_venv(tmp_path / "venv")
     pip(bin_dir, *map(str, wheels.glob("*.whl")))
-    site = subprocess.run([str(bin_dir / "python"), "-c", "import gitops_flux, gitops_core; "
-                           "print(gitops_flux.__file__); print(gitops_core.__file__)"],
-                          capture_output=True, text=True, check=True, cwd=tmp_path).stdout.split()
+    site = subprocess.run(
+        [
+            str(bin_dir / "python"),
+            "-c",
+            "import gitops_flux, gitops_core; "
+            "print(gitops_flux.__file__); print(gitops_core.__file__)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    ).stdout.split()
     assert all("site-packages" in path for path in site)  # really the wheels, not the checkout
-    assert (Path(site[0]).parent / "_schemas" / "source.toolkit.fluxcd.io_v1_gitrepository.json").is_file()
+    assert (
+        Path(site[0]).parent / "_schemas" / "source.toolkit.fluxcd.io_v1_gitrepository.json"
+    ).is_file()
     assert (Path(site[1]).parent / "_schemas" / "question.schema.json").is_file()
-    for provider, package in [("flux", "charts/podinfo"), ("flux", "manifests/guestbook"),
-                              ("argocd", "kustomize/overlays/production")]:
+    for provider, package in [
+        ("flux", "charts/podinfo"),
+        ("flux", "manifests/guestbook"),
+        ("argocd", "kustomize/overlays/production"),
+    ]:
         done = gitops(bin_dir, *generate_args(provider, package), cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         out = tmp_path / f"{provider}.yaml"

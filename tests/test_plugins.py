@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import gitops_flux
 import pytest
 
-import gitops_flux
 from gitops_core import hookimpl
 from gitops_core.errors import ProviderError, UsageError
 from gitops_core.models import GeneratedOutput, GitOpsConfig, Question
@@ -37,8 +37,7 @@ class Minimal:
 
 
 def source(provider_id: str, distribution: str, load: object) -> ProviderSource:
-    return ProviderSource(id=provider_id, distribution=distribution, version="1.0",
-                          load=load)  # type: ignore[arg-type]
+    return ProviderSource(id=provider_id, distribution=distribution, version="1.0", load=load)  # type: ignore[arg-type]
 
 
 def test_providers_are_loaded_only_when_asked_for() -> None:
@@ -59,8 +58,12 @@ def test_a_provider_that_fails_to_import_is_named_and_the_others_keep_working() 
     def broken() -> object:
         raise ImportError("No module named 'kubernetes_magic'")
 
-    providers = Providers([source("bad", "gitops-bad", broken),
-                           source("flux", "gitops-flux", lambda: gitops_flux.provider)])
+    providers = Providers(
+        [
+            source("bad", "gitops-bad", broken),
+            source("flux", "gitops-flux", lambda: gitops_flux.provider),
+        ]
+    )
     loaded, errors = providers.load_all()
     assert [p.id for p in loaded] == ["flux"]
     assert [str(e) for e in errors] == [
@@ -71,8 +74,12 @@ def test_a_provider_that_fails_to_import_is_named_and_the_others_keep_working() 
 
 
 def test_a_duplicate_id_names_both_distributions() -> None:
-    providers = Providers([source("flux", "gitops-flux", lambda: gitops_flux.provider),
-                           source("flux", "acme-flux", Minimal)])
+    providers = Providers(
+        [
+            source("flux", "gitops-flux", lambda: gitops_flux.provider),
+            source("flux", "acme-flux", Minimal),
+        ]
+    )
     with pytest.raises(ProviderError, match="provided by both acme-flux and gitops-flux"):
         providers.get("flux")
 

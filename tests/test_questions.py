@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gitops_core.errors import UsageError
 from gitops_core.models import DetectedPackage, Question, Validator
 from gitops_core.questions import (
     AnswerError,
@@ -21,7 +22,6 @@ from gitops_core.questions import (
     shared_questions,
 )
 from gitops_core.resources import schema_dir
-from gitops_core.errors import UsageError
 
 HELM = DetectedPackage(path="charts/a", type="helm", name="a", confidence="high")
 KUSTOMIZE = DetectedPackage(path="k", type="kustomize", name="k", confidence="high")
@@ -57,8 +57,10 @@ def test_a_valid_file_loads_into_questions() -> None:
         (("    default: a\n", "    default: 3\n"), "bad.yaml: $.questions[2].default: "),
         (("    default: true\n", "    default: maybe\n"), "bad.yaml: $.questions[1].default: "),
         (("  - id: first\n", "  - id: First\n"), "bad.yaml: $.questions[0].id: "),
-        (("    question: Second?\n", "    question: Second?\n    colour: red\n"),
-         "bad.yaml: $.questions[1]: Additional properties are not allowed ('colour'"),
+        (
+            ("    question: Second?\n", "    question: Second?\n    colour: red\n"),
+            "bad.yaml: $.questions[1]: Additional properties are not allowed ('colour'",
+        ),
         (("    type: select\n", "    type: slider\n"), "bad.yaml: $.questions[2].type: "),
     ],
 )
@@ -81,7 +83,13 @@ def test_duplicate_ids_are_refused() -> None:
 
 def test_shared_questions_are_the_spec_ids_in_order() -> None:
     ids = [q.id for q in shared_questions()]
-    assert ids == ["gitRepoUrl", "gitRepoPath", "targetRevision", "destinationNamespace", "outputPath"]
+    assert ids == [
+        "gitRepoUrl",
+        "gitRepoPath",
+        "targetRevision",
+        "destinationNamespace",
+        "outputPath",
+    ]
 
 
 def test_questions_as_data_is_valid_against_the_schema_and_loads_back() -> None:
@@ -96,8 +104,10 @@ def test_questions_as_data_is_valid_against_the_schema_and_loads_back() -> None:
 CONFIRM = Question(id="prune", question="Prune?", type="confirm", default=True)
 
 
-@pytest.mark.parametrize(("raw", "value"), [("yes", True), ("No", False), ("true", True),
-                                            ("0", False), (True, True), (False, False)])
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("yes", True), ("No", False), ("true", True), ("0", False), (True, True), (False, False)],
+)
 def test_confirm_answers_from_text_and_json_agree(raw: object, value: bool) -> None:
     assert coerce_answer(CONFIRM, raw) is value
 
@@ -117,9 +127,21 @@ def _q(check: str) -> Question:
     [
         ("dns1123-label", ["a", "my-app", "a" * 63], ["My", "-a", "a-", "a.b", "a" * 64, "a_b"]),
         ("go-duration", ["1m", "1h30m", "1.5h", "500ms"], ["1d", "1 m", "-1m", "5", "1m\n"]),
-        ("git-url", ["https://github.com/o/r.git", "ssh://git@h:2222/o/r", "git@github.com:o/r.git",
-                     "http://gitea.local/o/r"], ["ftp://h/r", "https://", "/local/path", "file:///x", "h"]),
-        ("relative-path", ["charts/a", "./a/", "a\\b", "."], ["/abs", "../up", "a/../../up", "C:/x"]),
+        (
+            "git-url",
+            [
+                "https://github.com/o/r.git",
+                "ssh://git@h:2222/o/r",
+                "git@github.com:o/r.git",
+                "http://gitea.local/o/r",
+            ],
+            ["ftp://h/r", "https://", "/local/path", "file:///x", "h"],
+        ),
+        (
+            "relative-path",
+            ["charts/a", "./a/", "a\\b", "."],
+            ["/abs", "../up", "a/../../up", "C:/x"],
+        ),
     ],
 )
 def test_named_checks_accept_and_refuse(check: str, good: list[str], bad: list[str]) -> None:
@@ -137,8 +159,12 @@ def test_relative_paths_are_normalised() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["https://user:s3cret@github.com/o/r.git", "https://s3cret@github.com/o/r.git",
-            "ssh://git:s3cret@host/o/r"],
+    "url",
+    [
+        "https://user:s3cret@github.com/o/r.git",
+        "https://s3cret@github.com/o/r.git",
+        "ssh://git:s3cret@host/o/r",
+    ],
 )
 def test_credentials_in_a_url_are_refused_and_never_echoed(url: str) -> None:
     with pytest.raises(AnswerError) as caught:
@@ -147,7 +173,9 @@ def test_credentials_in_a_url_are_refused_and_never_echoed(url: str) -> None:
     assert "secretRef" in str(caught.value)
 
 
-@pytest.mark.parametrize("raw", ["a\nb", "a\rb", "---\nkind: Secret", "a\x00b", "a\u2028b", "\u202eab"])
+@pytest.mark.parametrize(
+    "raw", ["a\nb", "a\rb", "---\nkind: Secret", "a\x00b", "a\u2028b", "\u202eab"]
+)
 def test_text_with_line_breaks_or_control_characters_is_refused(raw: str) -> None:
     with pytest.raises(AnswerError, match="control character"):
         coerce_answer(Question(id="x", question="X?"), raw)
@@ -156,7 +184,7 @@ def test_text_with_line_breaks_or_control_characters_is_refused(raw: str) -> Non
 def test_a_select_answer_must_be_an_option() -> None:
     question = load_questions(GOOD, "q")[2]
     assert coerce_answer(question, "b") == "b"
-    with pytest.raises(AnswerError, match="^third: 'c' is not a choice; expected one of a, b$"):
+    with pytest.raises(AnswerError, match=r"^third: 'c' is not a choice; expected one of a, b$"):
         coerce_answer(question, "c")
 
 
@@ -182,19 +210,28 @@ def test_resolve_prefers_given_answers_then_defaults_then_question_defaults() ->
 
 def test_resolve_lists_every_missing_required_answer() -> None:
     answers, missing = resolve_answers(shared_questions(), package=HELM, provided={})
-    assert missing == ["gitRepoUrl", "gitRepoPath", "targetRevision", "destinationNamespace", "outputPath"]
+    assert missing == [
+        "gitRepoUrl",
+        "gitRepoPath",
+        "targetRevision",
+        "destinationNamespace",
+        "outputPath",
+    ]
     assert answers == {}
 
 
 def test_resolve_refuses_unknown_ids_and_names_them() -> None:
-    with pytest.raises(UsageError, match="^unknown question id colour; known: first, second, third$"):
+    with pytest.raises(
+        UsageError, match=r"^unknown question id colour; known: first, second, third$"
+    ):
         resolve_answers(load_questions(GOOD, "q"), package=HELM, provided={"colour": "red"})
 
 
 def test_resolve_reports_every_bad_answer_on_its_own_line() -> None:
     with pytest.raises(AnswerError) as caught:
         resolve_answers(
-            shared_questions(), package=HELM,
+            shared_questions(),
+            package=HELM,
             provided={"destinationNamespace": "Bad_NS", "gitRepoUrl": "ftp://x/y"},
         )
     lines = str(caught.value).splitlines()

@@ -19,8 +19,27 @@ def read_yaml12(text: str) -> list[object]:
 
 @pytest.mark.parametrize(
     "value",
-    ["yes", "on", "y", "N", "1e3", "0o17", "0x1F", "1_000", "~", "null", "2026-01-01", "1:30",
-     ".inf", "+1", "-.5", "12", "1.5", "", "True"],
+    [
+        "yes",
+        "on",
+        "y",
+        "N",
+        "1e3",
+        "0o17",
+        "0x1F",
+        "1_000",
+        "~",
+        "null",
+        "2026-01-01",
+        "1:30",
+        ".inf",
+        "+1",
+        "-.5",
+        "12",
+        "1.5",
+        "",
+        "True",
+    ],
 )
 def test_strings_a_go_parser_would_misread_are_quoted(value: str) -> None:
     assert needs_quotes(value)
@@ -36,7 +55,9 @@ def test_ordinary_strings_stay_plain(value: str) -> None:
 scalars = st.one_of(st.text(), st.booleans(), st.integers(), st.none())
 documents = st.recursive(
     st.dictionaries(st.text(), scalars, max_size=4),
-    lambda children: st.dictionaries(st.text(), st.one_of(scalars, children, st.lists(children, max_size=3)), max_size=4),
+    lambda children: st.dictionaries(
+        st.text(), st.one_of(scalars, children, st.lists(children, max_size=3)), max_size=4
+    ),
     max_leaves=20,
 )
 
