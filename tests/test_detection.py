@@ -195,7 +195,7 @@ def test_folders_below_a_kustomization_are_judged_on_their_own(tmp_path: Path) -
             {"kustomization.yaml": "", "kustomization.yml": ""},
             "both kustomization.yaml and kustomization.yml: kustomize refuses to build it",
         ),
-        ({"kustomization.yaml": "resources: [\n"}, "kustomization.yaml is not valid YAML"),
+        ({"kustomization.yaml": "kind: [Kustom\n"}, "kustomization.yaml is not valid YAML"),
         ({"kustomization.yaml": "- a\n"}, "kustomization.yaml is not a mapping"),
         (
             {"Kustomization": "kind: ConfigMap\n"},
@@ -209,6 +209,49 @@ def test_odd_kustomizations_are_listed_with_a_note(
     tree(tmp_path / "k", layout)
     package = only(tmp_path)
     assert (package.type, package.confidence, package.notes) == ("kustomize", "low", (note,))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("apiVersion: v2\nname: web\ntype: application\n", {"name": "web", "type": "application"}),
+        ("# header\n\nname: 'web'  # quoted\r\ndependencies:\n  - name: db\n", {"name": "web"}),
+        ('version: 1\nname: "my.chart"\n', {"name": "my.chart"}),
+        ("description: x\n", {}),
+        ("", None),
+        ("---\nname: web\n", None),
+        ('"name": web\n', None),
+        ("<<: *base\nname: web\n", None),
+        ("? name\n: web\n", None),
+        ("- name: web\n", None),
+        ("{name: web}\n", None),
+        ("name: web\nname: api\n", None),
+        ("name: yes\n", None),
+        ("name: 1.0\n", None),
+        ("name: &n web\n", None),
+        ("name: !!str web\n", None),
+        ("name:\n  web\n", None),
+        ("name: web\n  continued\n", None),
+        ("name: web#not-a-comment\n", None),
+        ('name: "esc\\"aped"\n', None),
+    ],
+)
+def test_the_top_level_line_scan_is_sure_or_says_so(
+    text: str, expected: dict[str, str] | None
+) -> None:
+    assert files_module.scan_top_level(text, ("name", "type")) == expected
+
+
+def test_markers_are_not_linted(tmp_path: Path) -> None:
+    # The scan tells name and kind without a parse; deploying reports the broken YAML.
+    tree(
+        tmp_path,
+        {
+            "c/Chart.yaml": "name: c\ndependencies: [\n",
+            "k/kustomization.yaml": "resources: [\n",
+        },
+    )
+    assert found(tmp_path) == {"c": ("helm", "c", "high"), "k": ("kustomize", "k", "high")}
 
 
 def test_empty_kustomization_is_a_kustomization(tmp_path: Path) -> None:

@@ -36,9 +36,15 @@ whenever a note says what looked odd. Packages are sorted by ``path``, which is 
 scanned folder with ``/`` separators and ``.`` for the folder itself; that folder's own package is
 named after the folder.
 
-Speed: one pass of :func:`os.scandir`; only marker files and candidate manifests are opened, the
-latter read to a 16 KiB bound (a 50 MB manifest costs as much as a small one), and a folder stops
-being sniffed as soon as one file proves it holds Kubernetes objects.
+Speed: one pass of :func:`os.scandir`, judging file names before any ``stat``. Only marker files
+and candidate manifests are opened. A marker file (read up to 1 MiB) is parsed only when a scan of
+its top-level lines cannot tell the chart's ``name`` and ``type`` or the kustomization's ``kind``
+for sure: detection names and classifies, it does not lint, so a kustomization broken further
+down is still listed (building it reports the error). A candidate manifest is read to a 16 KiB
+bound (a 50 MB manifest costs as much as a small one); a substring test rejects most other YAML
+and JSON undecoded, a line scan finds top-level ``apiVersion``/``kind``, and only then is the
+first document parsed. A folder stops being sniffed once one file proves it holds Kubernetes
+objects, so notes speak of the files read before that one.
 """
 
 from __future__ import annotations

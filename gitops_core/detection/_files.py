@@ -24,6 +24,22 @@ _DOC_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|\Z)", re.MULTILINE)
 _TOP_KEY = re.compile(
     r"""^(["']?)(apiVersion|kind)\1[ \t]*:(?:[ \t]+([^\r\n]*?))?[ \t]*\r?$""", re.MULTILINE
 )
+# Lines after which a top-level line scan is not to be trusted: document markers and
+# directives, quoted, complex (``?``) or merge (``<<``) keys at the top level.
+_UNSURE_LINE = re.compile(r"""^(?:---|\.\.\.|%|["'?]|<<)""", re.MULTILINE)
+# The first line with content (after blank and comment lines) is a top-level block mapping key.
+_FIRST_LINE_IS_KEY = re.compile(
+    r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*[A-Za-z_][\w.-]*[ \t]*:(?:[ \t]|\r?$)", re.M
+)
+# A value: double- or single-quoted without escapes, or a plain word; then an optional comment.
+_STRING_VALUE = re.compile(
+    r"""[ \t]*(?:"([^"\\]*)"|'([^']*)'|([A-Za-z_][\w.-]*))[ \t]*(?:[ \t]#[^\r]*)?\r?"""
+)
+# An indented line with content right after a plain value continues that value.
+_CONTINUED = re.compile(r"[ \t]+[^ \t\r\n#]")
+# Plain words YAML 1.1 (PyYAML, Helm's Go parser) reads as booleans or null.
+_NOT_STRINGS = frozenset(["y", "n", "yes", "no", "on", "off", "true", "false", "null"])
+_CHUNK = 1 << 16
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]')
 
 # apiVersion groups of files that configure a client-side tool (skaffold.yaml, kind or k3d
@@ -53,22 +69,62 @@ class Verdict(enum.Enum):
 
 
 def read_prefix(path: str, limit: int) -> tuple[bytes, bool]:
-    """Up to ``limit`` bytes of ``path`` and whether that is the whole file."""
+    """Up to ``limit`` bytes of ``path`` and whether that is the whole file.
+
+    Only regular files are read, so a short read means the end of the file: a small file
+    costs one ``read`` call.
+    """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
         chunks: list[bytes] = []
+        size = 0
         # One byte more than the bound tells a file of exactly ``limit`` bytes from a longer one.
-        wanted = limit + 1
-        while wanted > 0:
+        while size <= limit:
+            wanted = min(limit + 1 - size, _CHUNK)
             chunk = os.read(fd, wanted)
-            if not chunk:
-                break
             chunks.append(chunk)
-            wanted -= len(chunk)
+            size += len(chunk)
+            if len(chunk) < wanted:
+                break
     finally:
         os.close(fd)
-    data = b"".join(chunks)
-    return data[:limit], len(data) <= limit
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return data[:limit], size <= limit
+
+
+def scan_top_level(text: str, keys: tuple[str, ...]) -> dict[str, str] | None:
+    """The string values of top-level ``keys`` found by a line scan, or ``None`` when unsure.
+
+    Sure only of a block mapping whose wanted keys each appear at most once, on one line, with
+    a plain or quoted value that YAML reads as a string (not ``yes``, ``null``, ``1.0``, an
+    alias, a tag, a flow collection or a value continued on the next line). Absent keys are
+    left out. Anything else (``---`` markers, quoted or complex keys, merge keys) needs a parse.
+    """
+    if _UNSURE_LINE.search(text) or not _FIRST_LINE_IS_KEY.match(text):
+        return None
+    values: dict[str, str] = {}
+    for key in keys:
+        matches = list(re.finditer(rf"^{key}[ \t]*:(.*)\n?", text, re.MULTILINE))
+        if not matches:
+            continue
+        if len(matches) > 1:
+            return None
+        match = matches[0]
+        value = _plain_string(match.group(1))
+        if value is None or _CONTINUED.match(text, match.end()):
+            return None
+        values[key] = value
+    return values
+
+
+def _plain_string(raw: str) -> str | None:
+    match = _STRING_VALUE.fullmatch(raw)
+    if match is None:
+        return None
+    double, single, plain = match.groups()
+    if plain is not None:
+        return None if plain.lower() in _NOT_STRINGS else plain
+    return double if double is not None else single
 
 
 def decode(data: bytes, complete: bool) -> str:

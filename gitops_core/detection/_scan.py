@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import attrs
@@ -11,7 +12,15 @@ import attrs
 from gitops_core.errors import UsageError
 from gitops_core.models import Confidence, DetectedPackage, PackageType
 
-from ._files import MARKER_LIMIT, Verdict, decode, load_yaml_or_none, read_prefix, sniff
+from ._files import (
+    MARKER_LIMIT,
+    Verdict,
+    decode,
+    load_yaml_or_none,
+    read_prefix,
+    scan_top_level,
+    sniff,
+)
 
 _log = logging.getLogger("gitops_core.detection")
 
@@ -19,15 +28,20 @@ CHART_FILE = "Chart.yaml"
 #: In the order kustomize looks for them.
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+JSONNET_SUFFIX = ".jsonnet"
 #: Folders that hold dependencies or tool state, never a package of this repository.
 SKIPPED_FOLDERS = frozenset({"node_modules", "vendor", "__pycache__"})
 #: A virtual environment, whatever its folder is called.
 VENV_MARKER = "pyvenv.cfg"
+_RELEVANT_SUFFIXES = (*MANIFEST_SUFFIXES, JSONNET_SUFFIX)
+_RELEVANT_NAMES = frozenset({*KUSTOMIZATION_FILES, VENV_MARKER})
 
 
 class _Listing(NamedTuple):
+    #: The files that matter to classification (markers, manifests, ...), sorted by name.
     files: list[str]
-    folders: list[str]
+    #: (name, path) of every real sub-folder.
+    folders: list[tuple[str, str]]
 
 
 class _Outcome(NamedTuple):
@@ -55,8 +69,8 @@ def detect(root: str | os.PathLike[str]) -> list[DetectedPackage]:
             continue
         prefix = "" if rel == "." else rel + "/"
         pending.extend(
-            (os.path.join(path, folder), prefix + folder)
-            for folder in listing.folders
+            (folder_path, prefix + folder)
+            for folder, folder_path in listing.folders
             if not folder.startswith(".") and folder not in SKIPPED_FOLDERS
         )
     packages.sort(key=lambda package: package.path)
@@ -107,22 +121,26 @@ def _require_listing(path: str) -> _Listing:
 
 
 def _list(path: str, *, required: bool) -> _Listing | None:
-    """The regular files and real (not symlinked) sub-folders of ``path``, sorted by name.
+    """The regular files that matter and the real (not symlinked) sub-folders of ``path``.
 
     Links count as files when they lead to a regular file; dangling links and loops are ignored.
     An unreadable folder is logged and skipped, unless it is the one the user asked for.
     """
     files: list[str] = []
-    folders: list[str] = []
+    folders: list[tuple[str, str]] = []
     try:
         with os.scandir(path) as entries:
             for entry in entries:
+                name = entry.name
                 if entry.is_dir(follow_symlinks=False):
-                    folders.append(entry.name)
+                    folders.append((name, entry.path))
+                    continue
+                # Source code, docs and the like never matter: skip them before any stat.
+                if not (name.lower().endswith(_RELEVANT_SUFFIXES) or name in _RELEVANT_NAMES):
                     continue
                 try:
                     if entry.is_file():
-                        files.append(entry.name)
+                        files.append(name)
                 except OSError:  # a symlink loop, or a link into a folder we cannot read
                     continue
     except OSError as error:
@@ -139,7 +157,7 @@ def _classify(path: str, rel: str, name: str, listing: _Listing) -> _Outcome:
     files = listing.files
     kustomizations = [file for file in KUSTOMIZATION_FILES if file in files]
     if CHART_FILE in files:
-        chart = _read_chart(os.path.join(path, CHART_FILE), name)
+        chart = _read_chart(f"{path}{os.sep}{CHART_FILE}", name)
         if kustomizations:
             # Argo CD builds such a folder with Kustomize (its lexical last match wins).
             package = _kustomization(path, rel, chart.name, kustomizations, _values_files(files))
@@ -165,17 +183,15 @@ class _Chart(NamedTuple):
 
 
 def _read_chart(path: str, folder_name: str) -> _Chart:
-    document, problem = _read_marker(path)
-    if problem is None and not isinstance(document, dict):
-        problem = "is not a mapping"
-    if problem is not None or not isinstance(document, dict):
+    chart, problem = _read_marker(path, ("name", "type"))
+    if problem is not None:
         return _Chart(folder_name, False, (f"{CHART_FILE} {problem}; named after its folder",))
     notes: list[str] = []
-    name = document.get("name")
+    name = chart.get("name")
     if not isinstance(name, str) or not name.strip():
         notes.append(f"{CHART_FILE} has no name; named after its folder")
         name = folder_name
-    chart_type = document.get("type", "application")
+    chart_type = chart.get("type", "application")
     if chart_type not in ("application", "library", None):
         notes.append(f"{CHART_FILE} has an unknown type {chart_type!r}; taken as an application")
     return _Chart(name, chart_type == "library", tuple(notes))
@@ -193,33 +209,41 @@ def _kustomization(
     notes: list[str] = []
     if len(kustomizations) > 1:
         notes.append(f"both {' and '.join(kustomizations)}: kustomize refuses to build it")
-    document, problem = _read_marker(os.path.join(path, file))
+    kustomization, problem = _read_marker(f"{path}{os.sep}{file}", ("kind",))
+    kind = kustomization.get("kind", "Kustomization")
     if problem is not None:
         notes.append(f"{file} {problem}")
-    elif isinstance(document, dict):
-        kind = document.get("kind", "Kustomization")
-        if kind == "Component":
-            return None
-        if kind != "Kustomization":
-            notes.append(f"{file} has an unexpected kind {kind!r}")
-    elif document is not None:
-        notes.append(f"{file} is not a mapping")
+    elif kind == "Component":
+        return None
+    elif kind != "Kustomization":
+        notes.append(f"{file} has an unexpected kind {kind!r}")
     return _package(rel, "kustomize", name, notes, (file, *values_files), "high")
 
 
-def _read_marker(path: str) -> tuple[Any, str | None]:
-    """A marker file's YAML document, or a reason it could not be read."""
+def _read_marker(path: str, keys: tuple[str, ...]) -> tuple[Mapping[str, Any], str | None]:
+    """The top-level ``keys`` of a marker file (at least), or a reason it could not be read.
+
+    Detection names and classifies, it does not lint: the file is parsed only when a scan of its
+    top-level lines cannot tell those keys' values for sure.
+    """
     try:
         data, complete = read_prefix(path, MARKER_LIMIT)
         text = decode(data, complete)
     except OSError as error:
-        return None, f"cannot be read ({error.strerror})"
+        return {}, f"cannot be read ({error.strerror})"
     except ValueError as error:
-        return None, f"is {error}"
+        return {}, f"is {error}"
     if not complete:
-        return None, f"is larger than {MARKER_LIMIT >> 20} MiB"
+        return {}, f"is larger than {MARKER_LIMIT >> 20} MiB"
+    scanned = scan_top_level(text, keys)
+    if scanned is not None:
+        return scanned, None
     document, ok = load_yaml_or_none(text)
-    return (document, None) if ok else (None, "is not valid YAML")
+    if not ok:
+        return {}, "is not valid YAML"
+    if document is None:  # empty, or only comments
+        return {}, None
+    return (document, None) if isinstance(document, dict) else ({}, "is not a mapping")
 
 
 def _raw_manifests(path: str, rel: str, name: str, files: list[str]) -> DetectedPackage | None:
@@ -228,11 +252,11 @@ def _raw_manifests(path: str, rel: str, name: str, files: list[str]) -> Detected
     for file in files:
         if not file.lower().endswith(MANIFEST_SUFFIXES):
             continue
-        verdict, note = sniff(os.path.join(path, file), file)
+        verdict, note = sniff(f"{path}{os.sep}{file}", file)
         if note is not None:
             notes.append(note)
         if verdict is Verdict.KUBERNETES:
-            if any(other.endswith(".jsonnet") for other in files):
+            if any(other.lower().endswith(JSONNET_SUFFIX) for other in files):
                 notes.append(
                     "has .jsonnet files: Argo CD evaluates them, Flux and kubectl ignore them"
                 )
