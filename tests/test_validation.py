@@ -106,6 +106,8 @@ def test_problem_prints_the_spec_line() -> None:
         == "out.yaml#1 Kustomization/podinfo: spec.prune: 'prune' is a required property"
     )
     assert str(Problem("-", 0, "", "", "(root)", "m")) == "-#0 ?/?: (root): m"
+    odd = Problem("a.yaml", 0, "Kind\n", "na\u2028me", "spec[a\nb]", "unknown field 'a\\nb'")
+    assert str(odd) == "a.yaml#0 Kind\\n/na\\u2028me: spec[a\\nb]: unknown field 'a\\nb'"
 
 
 def test_load_documents_numbers_documents_as_the_file_does() -> None:
@@ -410,3 +412,34 @@ def test_gitrepository_service_account_rule(provider: str | None, service_accoun
     message = "serviceAccountName can only be set when provider is 'azure' or 'aws'"
     broken = service_account and provider not in ("azure", "aws")
     assert cel_problems(document) == ({("spec", message)} if broken else set())
+
+
+# --- robustness ---------------------------------------------------------------------------------
+
+YAML_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=8)
+)
+YAML_VALUES = st.recursive(
+    YAML_SCALARS,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.one_of(st.text(max_size=8), YAML_SCALARS), children, max_size=4),
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(base=st.sampled_from(BASES), data=st.data())
+def test_any_value_anywhere_gives_problems_not_exceptions(base: Base, data: st.DataObject) -> None:
+    parts, _, _ = data.draw(st.sampled_from(list(nodes(base.document, base.schema))))
+    value = data.draw(YAML_VALUES)
+    if parts:
+        document = mutated(
+            base.document, parts[:-1], lambda node: node.__setitem__(parts[-1], value)
+        )
+    else:
+        document = value
+    for problem in validate_documents([document], source="r.yaml", store=STORE):
+        assert str(problem).splitlines() == [str(problem)]
+        assert str(problem).startswith("r.yaml#0 ")

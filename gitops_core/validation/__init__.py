@@ -74,10 +74,17 @@ class Problem:
     def __str__(self) -> str:
         """``FILE#INDEX KIND/NAME: FIELD.PATH: message`` (SPEC §4).
 
-        ``?`` stands for a kind or name the document does not give.
+        ``?`` stands for a kind or name the document does not give. Always one line: characters
+        that are not printable (a newline in a name) are shown escaped.
         """
         who = f"{self.kind or '?'}/{self.name or '?'}"
-        return f"{self.source}#{self.index} {who}: {self.path}: {self.message}"
+        return _one_line(f"{self.source}#{self.index} {who}: {self.path}: {self.message}")
+
+
+def _one_line(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def schema_file_name(api_version: str, kind: str) -> str:
@@ -201,7 +208,7 @@ def _document_problems(
 def _render_path(parts: Iterable[str | int]) -> str:
     rendered = ""
     for part in parts:
-        if isinstance(part, int) or not _PLAIN_KEY.match(part):
+        if not isinstance(part, str) or not _PLAIN_KEY.match(part):
             rendered += f"[{part}]"
         else:
             rendered += f".{part}" if rendered else part
