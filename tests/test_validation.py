@@ -434,12 +434,11 @@ YAML_VALUES = st.recursive(
 def test_any_value_anywhere_gives_problems_not_exceptions(base: Base, data: st.DataObject) -> None:
     parts, _, _ = data.draw(st.sampled_from(list(nodes(base.document, base.schema))))
     value = data.draw(YAML_VALUES)
+    document: object = value
     if parts:
         document = mutated(
             base.document, parts[:-1], lambda node: node.__setitem__(parts[-1], value)
         )
-    else:
-        document = value
     for problem in validate_documents([document], source="r.yaml", store=STORE):
         assert str(problem).splitlines() == [str(problem)]
         assert str(problem).startswith("r.yaml#0 ")
