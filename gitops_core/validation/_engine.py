@@ -56,6 +56,9 @@ def _additional_properties(
 def _cel_rules(
     validator: Validator, rules: list[Mapping[str, Any]], instance: Any, schema: JsonSchema
 ) -> Iterator[ValidationError]:
+    types = schema.get("type", ())
+    if types and not any(validator.is_type(instance, t) for t in _as_list(types)):
+        return  # the type error is reported; like the API server, run no rule on a wrong type
     for rule in rules:
         program = cel.parse(rule["rule"])
         if program.is_transition_rule:
@@ -67,6 +70,10 @@ def _cel_rules(
             continue
         if not holds:
             yield ValidationError(rule.get("message") or f"failed rule: {program.source}")
+
+
+def _as_list(types: str | list[str]) -> list[str]:
+    return [types] if isinstance(types, str) else types
 
 
 _StrictValidator = validators.extend(  # type: ignore[no-untyped-call]
