@@ -56,7 +56,7 @@ def cmd_providers(args: argparse.Namespace) -> int:
         for row in rows:
             print(f"{row['id']:<{width}}  {row['name']}  ({row['distribution']} {row['version']})")
     else:
-        print("no providers installed (pip install gitops-flux or gitops-argocd)")
+        print("no providers installed; providers are distributions such as gitops-<id>")
     for error in errors:
         print(f"gitops: error: {error}", file=sys.stderr)
     return 4 if errors else 0
