@@ -130,7 +130,7 @@ class SchemaStore:
         schema: dict[str, Any] = json.loads(found.read_text(encoding="utf-8"))
         return schema
 
-    def compiled(self, api_version: str, kind: str) -> CompiledSchema | None:
+    def _compiled_schema(self, api_version: str, kind: str) -> CompiledSchema | None:
         """The cached validator for ``api_version`` + ``kind`` (None when there is no schema)."""
         key = (api_version, kind)
         if key not in self._compiled:
@@ -151,8 +151,9 @@ def validate_documents(
     store: SchemaStore,
     allow_unknown_kinds: bool = False,
 ) -> list[Problem]:
-    """Every problem in ``documents`` (as :func:`load_documents` returns them), in order.
+    """Every problem in ``documents`` (as :func:`load_documents` returns them).
 
+    Problems come in document order, and by field path within a document.
     ``None`` entries are empty YAML documents and are skipped. A document whose kind has no
     schema is a problem unless ``allow_unknown_kinds``; then it is not checked at all, since
     core kinds have their own name rules (``system:`` RBAC names, for example).
@@ -189,7 +190,7 @@ def _document_problems(
             elif not isinstance(value, str):
                 yield problem(field, f"{value!r} is not of type 'string'")
         return
-    compiled = store.compiled(api_version, kind)
+    compiled = store._compiled_schema(api_version, kind)
     if compiled is None:
         if not allow_unknown_kinds:
             yield problem("kind", f"no schema for {api_version} {kind}")
