@@ -1,6 +1,7 @@
 """Reading the few files detection must open, never more of each than it needs.
 
-Marker files (``Chart.yaml``, ``kustomization.yaml``) are read whole up to a bound and parsed.
+Marker files (``Chart.yaml``, ``kustomization.yaml``) are read whole up to a bound; a scan of
+their top-level lines tells the few keys detection needs, and they are parsed only when it cannot.
 Candidate manifests are *sniffed*: a bounded prefix is read, a substring test rejects most
 non-Kubernetes files without decoding them, a line scan finds top-level ``apiVersion``/``kind``
 keys, and only then is the first document parsed (when the prefix holds all of it).
@@ -43,8 +44,9 @@ _CHUNK = 1 << 16
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]')
 
 # apiVersion groups of files that configure a client-side tool (skaffold.yaml, kind or k3d
-# cluster configs, kubeadm/kubelet component configs, Backstage catalog entries, kustomize
-# files under another name): they carry apiVersion and kind, yet no cluster accepts them.
+# cluster configs, kubeadm config, Backstage catalog entries; the ``*.config.k8s.io`` groups of
+# kustomize and the component configs are matched by suffix): they carry apiVersion and kind,
+# yet no cluster accepts them.
 _CLIENT_GROUPS = frozenset(
     {
         "skaffold",
@@ -143,20 +145,16 @@ def decode(data: bytes, complete: bool) -> str:
     return text.removeprefix("\ufeff")
 
 
-def load_yaml(text: str) -> Any:
-    """Parse one YAML document with a safe loader (libyaml's when available: ten times faster)."""
+def load_yaml_or_none(text: str) -> tuple[Any, bool]:
+    """``(document, True)``, or ``(None, False)`` when ``text`` is not one valid YAML document.
+
+    Always a safe loader: libyaml's when PyYAML has it, several times faster than the pure one.
+    """
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader)
-
-
-def load_yaml_or_none(text: str) -> tuple[Any, bool]:
-    """``(document, True)``, or ``(None, False)`` when ``text`` is not valid YAML."""
-    import yaml
-
     try:
-        return load_yaml(text), True
+        return yaml.load(text, Loader=loader), True
     except yaml.YAMLError:
         return None, False
 
@@ -270,12 +268,12 @@ def _json_head(text: str) -> dict[str, Any]:
     after_colon = False
     for match in _JSON_TOKEN.finditer(text):
         token = match.group()
-        if token in "{[":
+        if token in ("{", "["):
             depth += 1
             if token == "{" and not object_depth:
                 object_depth = depth
             key, after_colon = None, False
-        elif token in "}]":
+        elif token in ("}", "]"):
             if depth == object_depth:
                 break
             depth -= 1

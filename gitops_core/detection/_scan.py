@@ -159,11 +159,12 @@ def _classify(path: str, rel: str, name: str, listing: _Listing) -> _Outcome:
     if CHART_FILE in files:
         chart = _read_chart(f"{path}{os.sep}{CHART_FILE}", name)
         if kustomizations:
-            # Argo CD builds such a folder with Kustomize (its lexical last match wins).
+            # Argo CD builds such a folder with Kustomize (its lexical last match wins), and so
+            # does a Flux Kustomization; the chart only matters if the kustomization inflates it.
             package = _kustomization(path, rel, chart.name, kustomizations, _values_files(files))
             note = (
-                f"both {CHART_FILE} and {kustomizations[0]}: Argo CD and Flux build it with "
-                "Kustomize, so the chart is used only through the kustomization"
+                f"both {CHART_FILE} and {kustomizations[0]}: listed as Kustomize, as Argo CD "
+                "builds it; the chart counts only where the kustomization inflates it"
             )
             return _Outcome(_with_notes(package, (note, *chart.notes)), True)
         if chart.library:
