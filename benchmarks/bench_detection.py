@@ -28,9 +28,10 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monorepo import Stats, build_monorepo
+if TYPE_CHECKING:
+    from benchmarks.monorepo import Stats
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs" / "benchmarks.md"
@@ -223,7 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args(argv)
     if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))  # benchmark this checkout, installed or not
+        # Run as a script: import this checkout (gitops_core, benchmarks), installed or not.
+        sys.path.insert(0, str(REPO))
+    from benchmarks.monorepo import build_monorepo
 
     with tempfile.TemporaryDirectory(prefix="gitops-monorepo-") as tmp:
         root = Path(tmp)

@@ -1,5 +1,6 @@
 """A synthetic monorepo for benchmarks: thousands of deployable packages among source code.
 
+``from benchmarks.monorepo import build_monorepo`` (from the repository root), then
 ``build_monorepo(root, packages=5000, seed=0)`` writes a tree shaped like a large company
 repository and returns :class:`Stats`, including the packages detection should find. The same
 seed gives the same tree, byte for byte.
