@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import yaml
-
 from gitops_core.errors import InvalidManifestError, UsageError
 from gitops_core.git import GitFacts, git_facts
 from gitops_core.models import DetectedPackage, GeneratedOutput, GitOpsConfig, Question, Value
@@ -135,10 +133,10 @@ def configure(
 
 def validate_output(output: GeneratedOutput, provider: Provider) -> None:
     """Validate the YAML that will be written (not just the provider's data); raise if invalid."""
-    from gitops_core.validation import SchemaStore, validate_documents
+    from gitops_core.validation import SchemaStore, load_documents, validate_documents
 
     store = SchemaStore([schema_dir("gitops_core", "") / "kubernetes", *provider.schema_dirs()])
-    documents = list(yaml.safe_load_all(output.manifests))
+    documents = load_documents(output.manifests, source=output.filename)
     problems = validate_documents(documents, source=output.filename, store=store)
     if problems:
         raise InvalidManifestError("\n".join(str(p) for p in problems))

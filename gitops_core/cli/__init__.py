@@ -181,10 +181,8 @@ def _generated_json(
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    import yaml
-
     from gitops_core.resources import schema_dir
-    from gitops_core.validation import SchemaStore, validate_documents
+    from gitops_core.validation import SchemaStore, load_documents, validate_documents
 
     dirs, errors = _providers().schema_dirs()
     for error in errors:
@@ -196,10 +194,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"{name}: cannot read: {exc}") from None
-        try:
-            documents = list(yaml.safe_load_all(text))
-        except yaml.YAMLError as exc:
-            raise UsageError(f"{name}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        documents = load_documents(text, source=name)
         problems.extend(
             validate_documents(
                 documents, source=name, store=store, allow_unknown_kinds=args.allow_unknown_kinds
