@@ -34,8 +34,11 @@ if TYPE_CHECKING:
     from benchmarks.monorepo import Stats
 
 REPO = Path(__file__).resolve().parents[1]
-DOCS = REPO / "docs" / "benchmarks.md"
-START, END = "<!-- detection:start -->", "<!-- detection:end -->"
+if str(REPO) not in sys.path:  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.docs import update_section  # noqa: E402
+
 FLOOR_TARGET, NAIVE_TARGET = 1.5, 10.0
 
 
@@ -196,20 +199,6 @@ def report(
     return "\n".join(lines)
 
 
-def update_docs(section: str) -> None:
-    """Replace only our section of docs/benchmarks.md; other sections belong to others."""
-    block = f"{START}\n{section}\n{END}"
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
-    if START in text and END in text:
-        before, _, rest = text.partition(START)
-        _, _, after = rest.partition(END)
-        text = before + block + after
-    else:
-        text = (text.rstrip("\n") + "\n\n" if text.strip() else "") + block + "\n"
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    partial = DOCS.with_name(DOCS.name + f".{os.getpid()}.tmp")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(DOCS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -223,9 +212,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--huge-mb", type=int, default=50)
     parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args(argv)
-    if str(REPO) not in sys.path:
-        # Run as a script: import this checkout (gitops_core, benchmarks), installed or not.
-        sys.path.insert(0, str(REPO))
     from benchmarks.monorepo import build_monorepo
 
     with tempfile.TemporaryDirectory(prefix="gitops-monorepo-") as tmp:
@@ -260,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(section)
     if not args.no_docs:
-        update_docs(section)
+        update_section("detection", section)
     return 0
 
 

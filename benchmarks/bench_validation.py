@@ -41,8 +41,11 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-DOCS = REPO / "docs" / "benchmarks.md"
-START, END = "<!-- validation:start -->", "<!-- validation:end -->"
+if str(REPO) not in sys.path:  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.docs import update_section  # noqa: E402
+
 SCHEMA_DIRS = [REPO / "schemas" / "flux", REPO / "schemas" / "argocd"]
 FIXTURES = REPO / "tests" / "fixtures" / "validation" / "valid"
 
@@ -227,19 +230,6 @@ def report(
     return "\n".join(lines)
 
 
-def update_docs(section: str) -> None:
-    """Replace only our section of docs/benchmarks.md; other sections belong to others."""
-    block = f"{START}\n{section}\n{END}"
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
-    if START in text and END in text:
-        before, _, rest = text.partition(START)
-        text = before + block + rest.partition(END)[2]
-    else:
-        text = (text.rstrip("\n") + "\n\n" if text.strip() else "") + block + "\n"
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    partial = DOCS.with_name(f"{DOCS.name}.{os.getpid()}.tmp")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(DOCS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -273,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(section)
     if not args.no_docs:
-        update_docs(section)
+        update_section("validation", section)
     return 0
 
 

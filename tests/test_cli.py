@@ -373,3 +373,36 @@ def test_validate_reports_one_line_per_problem(cli: CliRunner, tmp_path: Path) -
         0
     ] + "".join(lines)
     assert any("spec.pathh" in line or "pathh" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+            "metadata: {name: app, namespace: flux-system}\n"
+            "spec: {interval: 5m, prune: true, sourceRef: {kind: GitRepository, name: app},"
+            " targetNamspace: x}\n",
+            "#0 Kustomization/app: spec.targetNamspace: unknown field 'targetNamspace'",
+        ),
+        (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+            "metadata: {name: app, namespace: flux-system}\n"
+            "spec: {interval: 5m, sourceRef: {kind: GitRepository, name: app}}\n",
+            "#0 Kustomization/app: spec.prune: 'prune' is a required property",
+        ),
+        (
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+            "metadata: {name: app, namespace: flux-system}\nspec: {interval: 5m}\n",
+            "#0 HelmRelease/app: spec: either chart or chartRef must be set",
+        ),
+    ],
+)
+def test_validate_gives_one_clear_line_per_broken_file(
+    cli: CliRunner, tmp_path: Path, document: str, expected: str
+) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(document)
+    done = cli("validate", str(path))
+    assert done.returncode == 1
+    assert only_line(done.stdout) == f"{path}{expected}"

@@ -1,0 +1,19 @@
+"""Run every benchmark; each prints its table and rewrites its part of docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import sys
+
+from benchmarks import bench_detection, bench_validation
+
+
+def main() -> int:
+    worst = 0
+    for bench in (bench_detection, bench_validation):
+        print(f"\n== {bench.__name__} ==", flush=True)
+        worst = max(worst, bench.main([]))
+    return worst
+
+
+if __name__ == "__main__":
+    sys.exit(main())
