@@ -141,8 +141,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.output is not None and args.output != "-":
         provided["outputPath"] = args.output
 
+    if not args.defaults and args.output != "-" and sys.stdin.isatty() and sys.stdout.isatty():
+        from gitops_core.cli.wizard import run_wizard
+
+        return run_wizard(args, provided)
     root = Path(args.path)
-    provider = _providers().get(args.provider)
+    providers = _providers()
+    provider = providers.get(args.provider or _only_provider(providers))
     package = workflow.find_package(root, args.package)
     config = workflow.configure(root.resolve(), package, provider, provided)
     output = workflow.generate(config, provider)
@@ -157,12 +162,25 @@ def cmd_generate(args: argparse.Namespace) -> int:
         return 0
     target = Path(config.shared["outputPath"])
     result = write_file(target, output.manifests, force=args.force)
+    if args.save_answers:
+        from gitops_core.cli.wizard import save_answers
+
+        save_answers(
+            Path(args.save_answers), {**config.shared, **config.provider}, force=args.force
+        )
     if args.json:
         _print_json(_generated_json(provider.id, output, config, str(target), result.status))
     else:
         verb = {"created": "wrote", "replaced": "replaced", "unchanged": "unchanged:"}
         print(f"{verb[result.status]} {target} ({output.description})")
     return 0
+
+
+def _only_provider(providers: Any) -> str:
+    ids: list[str] = providers.ids()
+    if len(ids) == 1:
+        return ids[0]
+    raise UsageError(f"choose a provider with --provider: {', '.join(ids) or 'none installed'}")
 
 
 def _generated_json(
@@ -232,15 +250,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--provider", required=True, metavar="ID")
     sub.set_defaults(run=cmd_questions)
 
-    sub = command("generate", "generate the manifests for a package")
+    sub = command("generate", "generate the manifests for a package (asks on a terminal)")
     sub.add_argument("path", nargs="?", default=".", metavar="PATH")
-    sub.add_argument("--provider", required=True, metavar="ID")
+    sub.add_argument("--provider", metavar="ID", help="asked on a terminal when not given")
     sub.add_argument("--package", metavar="DIR", help="the package folder, relative to PATH")
     sub.add_argument("--set", action="append", default=[], metavar="ID=VALUE")
     sub.add_argument("--answers", metavar="FILE", help="YAML or JSON mapping of id to answer")
     sub.add_argument("--defaults", action="store_true", help="take defaults without asking")
     sub.add_argument("-o", "--output", metavar="FILE", help="where to write; - for stdout")
     sub.add_argument("--force", action="store_true", help="replace a different existing file")
+    sub.add_argument("--save-answers", metavar="FILE", help="write the answers for --answers")
     sub.set_defaults(run=cmd_generate)
 
     sub = command("validate", "check manifests against the vendored schemas")
