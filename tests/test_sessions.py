@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import EXAMPLES, ROOT, provider_plugins
+
 from gitops_core.errors import UsageError
 from gitops_core.plugins import Providers
 from gitops_core.questions import AnswerError
@@ -50,8 +50,9 @@ def test_journey_1_auto_detected_helm_chart(sessions: Sessions, tmp_path: Path) 
     project = tree(tmp_path, "charts/podinfo")
     step = sessions.start(project)
     assert step.stage == "selectPackage"
-    assert step.message == ("I found a Helm chart at ./charts/podinfo. "
-                            "Is this the package you want to deploy?")
+    assert step.message == (
+        "I found a Helm chart at ./charts/podinfo. Is this the package you want to deploy?"
+    )
     step = sessions.select_package(step.session_id, index=0)
     assert step.stage == "selectProvider" and ("argocd", "Argo CD") in step.providers
     result = finish(sessions, step.session_id, "argocd", syncPolicy="auto-prune")
@@ -85,7 +86,9 @@ def test_journey_3_multiple_packages_and_a_different_path(sessions: Sessions) ->
     assert step.missing == ("gitRepoUrl",)
     step = sessions.answer(step.session_id, {"gitRepoUrl": URL, "outputPath": "out/flux.yaml"})
     done = sessions.generate(step.session_id, write=False)
-    assert done.output is not None and "path: ./examples/manifests/guestbook" in done.output.manifests
+    assert (
+        done.output is not None and "path: ./examples/manifests/guestbook" in done.output.manifests
+    )
 
 
 def test_journey_4_nothing_detected_then_the_user_names_the_folder(
@@ -108,7 +111,9 @@ def test_journey_4_nothing_detected_then_the_user_names_the_folder(
 def test_journey_5_raw_manifests(sessions: Sessions, tmp_path: Path) -> None:
     project = tree(tmp_path, "manifests/guestbook")
     step = sessions.start(project)
-    assert step.message.startswith("I found a folder of Kubernetes manifests at ./manifests/guestbook")
+    assert step.message.startswith(
+        "I found a folder of Kubernetes manifests at ./manifests/guestbook"
+    )
     step = sessions.select_package(step.session_id, index=0)
     (app,) = finish(sessions, step.session_id, "argocd")["documents"]
     assert app["spec"]["source"]["path"] == "manifests/guestbook"
@@ -140,9 +145,10 @@ def test_output_outside_the_project_is_refused(sessions: Sessions, tmp_path: Pat
     project = tree(tmp_path, "charts/podinfo")
     step = sessions.select_package(sessions.start(project).session_id, index=0)
     session = sessions.select_provider(step.session_id, "flux").session_id
-    sessions.answer(session, {"gitRepoUrl": URL, "destinationNamespace": "a",
-                              "outputPath": "../escape.yaml"})
-    with pytest.raises(UsageError, match="is outside .*; this session writes only inside"):
+    sessions.answer(
+        session, {"gitRepoUrl": URL, "destinationNamespace": "a", "outputPath": "../escape.yaml"}
+    )
+    with pytest.raises(UsageError, match=r"is outside .*; this session writes only inside"):
         sessions.generate(session)
     assert not (tmp_path / "escape.yaml").exists()
 
@@ -177,7 +183,8 @@ sys.path[:0] = {paths!r}
 import gitops_flux
 from gitops_core.plugins import Providers
 from gitops_core.sessions import Sessions
-sessions = Sessions(Path({state!r}), providers=Providers.from_plugins({{"flux": gitops_flux.provider}}))
+providers = Providers.from_plugins({{"flux": gitops_flux.provider}})
+sessions = Sessions(Path({state!r}), providers=providers)
 if len(sys.argv) == 1:
     step = sessions.start({examples!r})
     step = sessions.select_package(step.session_id, index=0)
@@ -194,7 +201,9 @@ else:
 def child_script(tmp_path: Path) -> Path:
     script = tmp_path / "child.py"
     paths = [str(ROOT), str(ROOT / "plugins" / "gitops_flux")]
-    script.write_text(CHILD.format(paths=paths, state=str(tmp_path / "state"), examples=str(EXAMPLES)))
+    script.write_text(
+        CHILD.format(paths=paths, state=str(tmp_path / "state"), examples=str(EXAMPLES))
+    )
     return script
 
 
@@ -216,8 +225,10 @@ def test_two_processes_on_one_session_lose_no_update(sessions: Sessions, tmp_pat
     step = sessions.select_package(sessions.start(EXAMPLES).session_id, index=0)
     session = sessions.select_provider(step.session_id, "flux").session_id
     script = child_script(tmp_path)
-    children = [subprocess.Popen([sys.executable, str(script), session, key])
-                for key in ("resourceName", "fluxNamespace")]
+    children = [
+        subprocess.Popen([sys.executable, str(script), session, key])
+        for key in ("resourceName", "fluxNamespace")
+    ]
     assert [child.wait(timeout=120) for child in children] == [0, 0]
     answers = sessions.load(session).answers
     assert answers == {"resourceName": "v39-resourcename", "fluxNamespace": "v39-fluxnamespace"}
