@@ -406,3 +406,55 @@ def test_validate_gives_one_clear_line_per_broken_file(
     done = cli("validate", str(path))
     assert done.returncode == 1
     assert only_line(done.stdout) == f"{path}{expected}"
+
+
+def test_a_refused_overwrite_shows_the_diff(cli: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "flux.yaml"
+    target.write_text("---\napiVersion: v1\n")
+    done = cli("generate", str(EXAMPLES), "--provider", "flux", *args_for("charts/podinfo"),
+               "-o", str(target))
+    assert done.returncode == 3
+    assert f"--- {target} (existing)" in done.stdout and "+kind: HelmRelease" in done.stdout
+
+
+JOURNEYS = {
+    # journey: (packages copied from examples/, --package or None, expected type)
+    "1-helm-auto-detected": (["charts/podinfo"], None, "helm"),
+    "2-kustomize-auto-detected": (["kustomize/base"], None, "kustomize"),
+    "3-multiple-packages-one-picked": (
+        ["charts/podinfo", "kustomize/base", "manifests/guestbook"], "kustomize/base", "kustomize"),
+    "4-nothing-detected-path-given": ([], ".deploy", "raw-manifests"),
+    "5-raw-manifests": (["manifests/guestbook"], None, "raw-manifests"),
+}
+
+
+@pytest.mark.parametrize("provider", ["argocd", "flux"])
+@pytest.mark.parametrize("journey", sorted(JOURNEYS))
+def test_prd_journeys_through_the_cli(
+    cli: CliRunner, tmp_path: Path, journey: str, provider: str
+) -> None:
+    import shutil
+
+    packages, chosen, package_type = JOURNEYS[journey]
+    project = tmp_path / "project"
+    project.mkdir()
+    for package in packages:
+        shutil.copytree(EXAMPLES / package, project / package)
+    if journey.startswith("4-"):
+        # Hidden folders are not scanned, so nothing is detected; the user names the folder.
+        (project / ".deploy").mkdir()
+        shutil.copy(EXAMPLES / "manifests/guestbook/service.yaml", project / ".deploy" / "svc.yml")
+        assert json.loads(cli("detect", str(project), "--json").stdout) == []
+        no_package = cli("generate", str(project), "--provider", provider, "-o", "-")
+        assert no_package.returncode == 2 and "point at the package with --package DIR" in (
+            no_package.stderr)
+    selection = ["--package", chosen] if chosen else []
+    done = cli("generate", str(project), "--provider", provider, *selection,
+               "--set", "gitRepoUrl=https://github.com/acme/shop.git",
+               "--set", "destinationNamespace=shop", "--json", cwd=project)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["package"]["type"] == package_type
+    written = project / result["outputPath"]
+    checked = cli("validate", str(written))
+    assert checked.returncode == 0, checked.stdout

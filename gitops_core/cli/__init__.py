@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from gitops_core.errors import GitOpsError, UsageError
+from gitops_core.errors import GitOpsError, OverwriteRefusedError, UsageError
 
 #: Answers files are small; a bigger one is a mistake, not something to load into memory.
 MAX_ANSWERS_BYTES = 1024 * 1024
@@ -280,6 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GitOpsError as exc:
         for line in str(exc).splitlines() or [type(exc).__name__]:
             print(f"gitops: error: {line}", file=sys.stderr)
+        if isinstance(exc, OverwriteRefusedError) and not getattr(args, "json", False):
+            sys.stdout.write(exc.diff)  # what --force would change
         return exc.exit_code
     except KeyboardInterrupt:
         print("gitops: interrupted; nothing was written", file=sys.stderr)
