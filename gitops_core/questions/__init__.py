@@ -14,7 +14,6 @@ import posixpath
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from importlib.resources import files
 from typing import Any
 
 import attrs
@@ -33,7 +32,7 @@ from gitops_core.models import (
     Validator,
     Value,
 )
-from gitops_core.resources import schema_dir
+from gitops_core.resources import package_dir, schema_dir
 
 __all__ = [
     "AnswerError",
@@ -118,7 +117,7 @@ def load_questions(text: str, source: str) -> tuple[Question, ...]:
 
 def load_package_questions(package: str, resource: str = "questions.yaml") -> tuple[Question, ...]:
     """Load a question file shipped inside an installed package."""
-    path = files(package) / resource
+    path = package_dir(package) / resource
     return load_questions(path.read_text(encoding="utf-8"), f"{package}/{resource}")
 
 
@@ -210,7 +209,8 @@ def _run_check(check: CheckName, value: str) -> str:
 
 
 def _has_control_characters(value: str) -> bool:
-    return any(unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} for char in value)
+    # Cs: a lone surrogate, what Python makes of a non-UTF-8 byte in argv; no YAML can hold it.
+    return any(unicodedata.category(char) in {"Cc", "Cf", "Cs", "Zl", "Zp"} for char in value)
 
 
 def coerce_answer(question: Question, raw: object) -> Value:
@@ -233,7 +233,10 @@ def coerce_answer(question: Question, raw: object) -> Value:
     if not isinstance(raw, str):
         raise fail(f"{_describe(raw)} is not text", "a string")
     if _has_control_characters(raw):
-        raise fail("contains a line break or control character", "a single line of plain text")
+        raise fail(
+            "contains a line break, control character or invalid byte",
+            "a single line of plain UTF-8 text",
+        )
 
     if question.type == "select":
         values = [option.value for option in question.options]
@@ -246,9 +249,12 @@ def coerce_answer(question: Question, raw: object) -> Value:
     validator = question.validate
     if validator is None:
         return raw
-    accepted = validator.message or (
-        _CHECK_TEXT[validator.check] if validator.check else f"text matching {validator.pattern}"
-    )
+    if validator.message:
+        accepted = validator.message
+    elif validator.check:
+        accepted = _CHECK_TEXT[validator.check]
+    else:
+        accepted = f"text matching {validator.pattern}" if validator.pattern else "text"
     if validator.max_length is not None and len(raw) > validator.max_length:
         raise fail(
             f"is {len(raw)} characters long",
