@@ -47,14 +47,10 @@ def find_package(root: Path, package_dir: str | None = None) -> DetectedPackage:
     from gitops_core.detection import analyze, detect
 
     root = root.resolve()
-    if not root.is_dir():
-        raise UsageError(f"{root} is not a folder")
     if package_dir is not None:
         target = (root / package_dir).resolve()
         if not inside(root, target):
             raise UsageError(f"package path {package_dir!r} is outside {root}")
-        if not target.is_dir():
-            raise UsageError(f"package path {package_dir!r} is not a folder under {root}")
         package = analyze(target, root=root)
         if package is None:
             raise UsageError(

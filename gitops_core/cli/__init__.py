@@ -65,10 +65,7 @@ def cmd_providers(args: argparse.Namespace) -> int:
 def cmd_detect(args: argparse.Namespace) -> int:
     from gitops_core.detection import detect
 
-    root = Path(args.path)
-    if not root.is_dir():
-        raise UsageError(f"{args.path} is not a folder")
-    packages = detect(root)
+    packages = detect(args.path)
     if args.json:
         _print_json([_package_json(p) for p in packages])
         return 0
