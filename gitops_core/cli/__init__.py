@@ -225,6 +225,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    try:
+        from gitops_core.mcp_server import serve
+    except ModuleNotFoundError as exc:
+        if exc.name != "mcp":
+            raise
+        raise UsageError('gitops mcp needs the MCP SDK: pip install "gitops-core[mcp]"') from None
+    serve()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gitops", description="Write Flux or Argo CD manifests for what a repository holds."
@@ -267,6 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="let documents of kinds without a schema pass (core Kubernetes objects)",
     )
     sub.set_defaults(run=cmd_validate)
+
+    sub = command("mcp", "serve the gitops tool to AI agents over MCP (stdio)")
+    sub.set_defaults(run=cmd_mcp)
     return parser
 
 
