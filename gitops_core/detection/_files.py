@@ -155,7 +155,7 @@ def load_yaml_or_none(text: str) -> tuple[Any, bool]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         return yaml.load(text, Loader=loader), True
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):  # the pure-Python loader recurses per nesting level
         return None, False
 
 
@@ -170,6 +170,8 @@ def sniff(path: str, name: str) -> tuple[Verdict, str | None]:
         data, complete = read_prefix(path, SNIFF_LIMIT)
     except OSError as error:
         return Verdict.OTHER, f"{name}: skipped, cannot read it ({error.strerror})"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Verdict.OTHER, f"{name}: skipped, UTF-16 text (save it as UTF-8)"
     # Every manifest names both keys; most other YAML and JSON files are rejected here, undecoded.
     if b"apiVersion" not in data or b"kind" not in data:
         return Verdict.OTHER, None
@@ -222,7 +224,7 @@ def _sniff_flow(name: str, head: str, whole: bool) -> tuple[Verdict, str | None]
 
         try:
             return _judge(json.loads(head), name)
-        except ValueError:
+        except (ValueError, RecursionError):  # json recurses per nesting level
             return _sniff_parsed(name, head)
     members = _json_head(head)
     return _judge([members] if head.startswith("[") else members, name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import reprlib
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -133,10 +134,13 @@ def _list(path: str, *, required: bool) -> _Listing | None:
             for entry in entries:
                 name = entry.name
                 if entry.is_dir(follow_symlinks=False):
-                    folders.append((name, entry.path))
+                    if _utf8_name(entry):
+                        folders.append((name, entry.path))
                     continue
                 # Source code, docs and the like never matter: skip them before any stat.
                 if not (name.lower().endswith(_RELEVANT_SUFFIXES) or name in _RELEVANT_NAMES):
+                    continue
+                if not _utf8_name(entry):
                     continue
                 try:
                     if entry.is_file():
@@ -150,6 +154,22 @@ def _list(path: str, *, required: bool) -> _Listing | None:
         return None
     files.sort()
     return _Listing(files, folders)
+
+
+def _utf8_name(entry: os.DirEntry[str]) -> bool:
+    """Whether a name is UTF-8; other names are logged and skipped, since no manifest (UTF-8
+    YAML) and no JSON output can name them."""
+    name = entry.name
+    if name.isascii():
+        return True
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, kept by os.fsdecode as lone surrogates
+        if not name.startswith(".") and name not in SKIPPED_FOLDERS:
+            shown = os.fsencode(entry.path).decode("utf-8", "backslashreplace")
+            _log.warning("skipped %s: its name is not valid UTF-8", shown)
+        return False
+    return True
 
 
 def _classify(path: str, rel: str, name: str, listing: _Listing) -> _Outcome:
@@ -194,7 +214,9 @@ def _read_chart(path: str, folder_name: str) -> _Chart:
         name = folder_name
     chart_type = chart.get("type", "application")
     if chart_type not in ("application", "library", None):
-        notes.append(f"{CHART_FILE} has an unknown type {chart_type!r}; taken as an application")
+        notes.append(
+            f"{CHART_FILE} has an unknown type {_shown(chart_type)}; taken as an application"
+        )
     return _Chart(name, chart_type == "library", tuple(notes))
 
 
@@ -217,7 +239,7 @@ def _kustomization(
     elif kind == "Component":
         return None
     elif kind != "Kustomization":
-        notes.append(f"{file} has an unexpected kind {kind!r}")
+        notes.append(f"{file} has an unexpected kind {_shown(kind)}")
     return _package(rel, "kustomize", name, notes, (file, *values_files), "high")
 
 
@@ -245,6 +267,16 @@ def _read_marker(path: str, keys: tuple[str, ...]) -> tuple[Mapping[str, Any], s
     if document is None:  # empty, or only comments
         return {}, None
     return (document, None) if isinstance(document, dict) else ({}, "is not a mapping")
+
+
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel, _SHORT_REPR.maxlist, _SHORT_REPR.maxdict = 2, 3, 3
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 60
+
+
+def _shown(value: object) -> str:
+    """A value quoted in a note, bounded: an alias bomb's full ``repr`` would take gigabytes."""
+    return _SHORT_REPR.repr(value)
 
 
 def _raw_manifests(path: str, rel: str, name: str, files: list[str]) -> DetectedPackage | None:
