@@ -5,16 +5,37 @@ A provider package ships two data files:
 ``questions.yaml``
     its own questions (see :mod:`gitops_core.questions`);
 ``manifests.yaml``
-    ``provider`` (id, name, filename), ``defaults`` for shared questions, and ``documents``: a
-    list of rules, each a ``template`` (a YAML structure) and an optional ``when`` condition
-    (package types and/or a boolean answer).
+    ``provider`` (id, name, filename), ``defaults`` for shared questions, ``documents``: a list
+    of rules, each a ``template`` (a YAML structure), an optional ``when`` condition (package
+    types and/or a boolean answer) and an optional ``shared`` file name; and an optional
+    ``bundle`` section for ``generate --all`` (below).
 
-Templates are filled structurally: a mapping with the single key ``$answer``, ``$package`` or
-``$fn`` is replaced by an answer, a package fact or the result of a named Python function of the
-provider. Values are placed into parsed data, never spliced into text, so no answer can break or
-add a document. An expression that yields ``None`` drops its key (or list item), and a mapping or
-list that becomes empty that way is dropped too, so optional blocks vanish instead of being
-emitted empty.
+Templates are filled structurally: a mapping with the single key ``$answer``, ``$package``,
+``$bundle`` or ``$fn`` is replaced by an answer, a package fact, a fact of the ``--all`` set or
+the result of a named Python function of the provider. Values are placed into parsed data,
+never spliced into text, so no answer can break or add a document. An expression that yields
+``None`` drops its key (or list item), and a mapping or list that becomes empty that way is
+dropped too, so optional blocks vanish instead of being emitted empty.
+
+``generate --all`` (see :mod:`gitops_core.bundle`) writes one file per package, the files shared
+by the set, and an entry point. A provider supports it with a ``bundle`` section::
+
+    bundle:
+      entrypoint: {...}           # the template of the object that deploys the whole output
+                                  # folder, filled once with the first package's answers
+      perPackage: [resourceName]  # answers that name one package: refused with --all
+
+and, on the rules whose documents the packages share (one ``GitRepository`` for the
+repository, one ``Namespace``), ``shared: FILENAME``: with ``--all`` such a rule is filled once,
+with the first package it applies to, into that file instead of into every package's file; its
+template must then depend on answers only. Shared file names start with ``_`` so that no
+package's file (``<name>.yaml``) can take them; the core names the entry point's file.
+
+With ``--all``, functions see :attr:`Context.bundle`: the folder's path in the repository, the
+shared source's name, the entry point's file, and ``name``, the name of what is being filled
+(the package's objects, the shared source or the entry point); :func:`object_name` returns that
+``name``. ``{$bundle: folder|source|entrypointFile|name}`` places the same facts, and is absent
+(its key dropped) outside ``--all``.
 """
 
 from __future__ import annotations
@@ -28,7 +49,9 @@ from typing import Any
 import attrs
 import cattrs
 import yaml
+from cattrs.gen import make_dict_structure_fn, override
 
+from gitops_core.bundle import Bundle, BundleOutput, PerPackageAnswersError
 from gitops_core.checks import to_dns1123_label
 from gitops_core.errors import UsageError
 from gitops_core.hookspecs import hookimpl
@@ -38,10 +61,12 @@ from gitops_core.questions import QuestionFileError, load_package_questions, sha
 from gitops_core.resources import schema_dir
 
 __all__ = [
+    "BundleContext",
     "Context",
     "DeclarativeProvider",
     "DefinitionError",
     "Function",
+    "bundle_path",
     "object_name",
     "source_path",
 ]
@@ -51,12 +76,26 @@ class DefinitionError(QuestionFileError):
     """A provider's ``manifests.yaml`` that cannot be used; names the file and the place."""
 
 
+@attrs.frozen(kw_only=True)
+class BundleContext:
+    """What a function sees of a ``generate --all`` set (see the module doc)."""
+
+    folder: str
+    source: str
+    entrypoint_file: str
+    name: str
+
+
 @attrs.define
 class Context:
-    """What a template function sees: the config, and a place to leave notes for the user."""
+    """What a template function sees: the config, and a place to leave notes for the user.
+
+    ``bundle`` is set when the package is one of a ``generate --all`` set.
+    """
 
     config: GitOpsConfig
     notes: list[str] = attrs.Factory(list)
+    bundle: BundleContext | None = None
 
     def answer(self, question_id: str) -> Value:
         return self.config.answer(question_id)
@@ -80,6 +119,18 @@ class ProviderInfo:
 class DocumentRule:
     template: dict[str, Any]
     when: Condition | None = None
+    shared: str | None = None
+
+    def applies(self, config: GitOpsConfig) -> bool:
+        return self.when is None or self.when.holds(
+            config.package, {**config.shared, **config.provider}
+        )
+
+
+@attrs.frozen(kw_only=True)
+class BundleDefinition:
+    entrypoint: dict[str, Any]
+    per_package: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -87,15 +138,31 @@ class Definition:
     provider: ProviderInfo
     documents: tuple[DocumentRule, ...]
     defaults: dict[str, str] = attrs.Factory(dict)
+    bundle: BundleDefinition | None = None
 
 
-_EXPRESSIONS = ("$answer", "$package", "$fn")
+_EXPRESSIONS = ("$answer", "$package", "$bundle", "$fn")
 _PACKAGE_FACTS = ("name", "path", "type")
+_BUNDLE_FACTS = {
+    "folder": "folder",
+    "source": "source",
+    "entrypointFile": "entrypoint_file",
+    "name": "name",
+}
 _OMIT = object()
 
 
 def _structure_definition(data: object, source: str) -> Definition:
     converter = cattrs.Converter(forbid_extra_keys=True)
+    converter.register_structure_hook(
+        BundleDefinition,
+        make_dict_structure_fn(
+            BundleDefinition,
+            converter,
+            _cattrs_forbid_extra_keys=True,
+            per_package=override(rename="perPackage"),
+        ),
+    )
     converter.register_structure_hook(
         Condition,
         lambda value, _: (
@@ -126,7 +193,12 @@ def _check_template(node: object, path: str, source: str, ids: set[str], fns: se
                     f"alone in its mapping, got {sorted(node)}"
                 )
             arg = node[key]
-            known = {"$answer": ids, "$package": set(_PACKAGE_FACTS), "$fn": fns}[key]
+            known = {
+                "$answer": ids,
+                "$package": set(_PACKAGE_FACTS),
+                "$bundle": set(_BUNDLE_FACTS),
+                "$fn": fns,
+            }[key]
             if arg not in known:
                 raise DefinitionError(
                     f"{source}: {path}.{key}: unknown {key[1:]} {arg!r}; known: "
@@ -149,6 +221,9 @@ def fill(node: object, context: Context, functions: Mapping[str, Function]) -> o
                 return _value(context.config.shared.get(arg, context.config.provider.get(arg)))
             if key == "$package":
                 return _value(getattr(context.config.package, arg))
+            if key == "$bundle":
+                bundle = context.bundle
+                return _OMIT if bundle is None else getattr(bundle, _BUNDLE_FACTS[arg])
             if key == "$fn":
                 return _value(functions[arg](context))
         filled = {
@@ -191,10 +266,20 @@ class DeclarativeProvider:
             raise DefinitionError(f"{source}: not valid YAML: {exc}".replace("\n", " ")) from None
         definition = _structure_definition(data, source)
         ids = {q.id for q in (*shared_questions(), *self.questions)}
+        fns = set(self.functions)
         for index, rule in enumerate(definition.documents):
-            _check_template(
-                rule.template, f"$.documents[{index}].template", source, ids, set(self.functions)
-            )
+            _check_template(rule.template, f"$.documents[{index}].template", source, ids, fns)
+            if rule.shared is not None and not rule.shared.startswith("_"):
+                raise DefinitionError(
+                    f"{source}: $.documents[{index}].shared: {rule.shared!r} must start with '_'"
+                )
+        if definition.bundle is not None:
+            _check_template(definition.bundle.entrypoint, "$.bundle.entrypoint", source, ids, fns)
+            unknown = sorted(set(definition.bundle.per_package) - ids)
+            if unknown:
+                raise DefinitionError(
+                    f"{source}: $.bundle.perPackage: unknown answer {', '.join(unknown)}"
+                )
         return definition
 
     @functools.cached_property
@@ -224,21 +309,92 @@ class DeclarativeProvider:
     @hookimpl
     def gitops_generate(self, config: GitOpsConfig) -> GeneratedOutput:
         context = Context(config)
-        answers = {**config.shared, **config.provider}
-        documents: list[dict[str, Any]] = []
+        documents = [
+            self._fill(rule.template, context)
+            for rule in self.definition.documents
+            if rule.applies(config)
+        ]
+        return self._output(documents, self.definition.provider.filename, config, context)
+
+    @hookimpl
+    def gitops_generate_all(self, configs: Sequence[GitOpsConfig], bundle: Bundle) -> BundleOutput:
+        spec = self.definition.bundle
+        if spec is None:
+            raise NotImplementedError(
+                f"{self.package}/manifests.yaml has no bundle: section, so this provider "
+                "cannot generate --all"
+            )
+        refused = [answer for answer in spec.per_package if answer in bundle.given]
+        if refused:
+            raise PerPackageAnswersError(refused)
+
+        def context(config: GitOpsConfig, name: str) -> Context:
+            view = BundleContext(
+                folder=bundle.folder,
+                source=bundle.source,
+                entrypoint_file=bundle.entrypoint_file,
+                name=name,
+            )
+            return Context(config, bundle=view)
+
+        own = [rule for rule in self.definition.documents if rule.shared is None]
+        packages = []
+        for config, name in zip(configs, bundle.names, strict=True):
+            ctx = context(config, name)
+            documents = [self._fill(rule.template, ctx) for rule in own if rule.applies(config)]
+            packages.append(self._output(documents, f"{name}.yaml", config, ctx))
+
+        shared: dict[str, list[dict[str, Any]]] = {}
+        notes: dict[str, list[str]] = {}
         for rule in self.definition.documents:
-            if rule.when is None or rule.when.holds(config.package, answers):
-                document = fill(rule.template, context, self.functions)
-                if not isinstance(document, dict):
-                    raise UsageError(f"{self.package}: a document template filled to nothing")
-                documents.append(document)
+            if rule.shared is None:
+                continue
+            first = next((c for c in configs if rule.applies(c)), None)
+            if first is None:
+                continue  # no package of the set needs it
+            ctx = context(first, bundle.source)
+            shared.setdefault(rule.shared, []).append(self._fill(rule.template, ctx))
+            notes.setdefault(rule.shared, []).extend(ctx.notes)
+        shared_files = tuple(
+            self._set_output(documents, filename, len(configs), notes[filename])
+            for filename, documents in shared.items()
+        )
+        ctx = context(configs[0], bundle.entrypoint)
+        entry = self._fill(spec.entrypoint, ctx)
+        return BundleOutput(
+            packages=tuple(packages),
+            shared=shared_files,
+            entrypoint=self._set_output([entry], bundle.entrypoint_file, len(configs), ctx.notes),
+        )
+
+    def _fill(self, template: dict[str, Any], context: Context) -> dict[str, Any]:
+        document = fill(template, context, self.functions)
+        if not isinstance(document, dict):
+            raise UsageError(f"{self.package}: a document template filled to nothing")
+        return document
+
+    def _output(
+        self, documents: list[dict[str, Any]], filename: str, config: GitOpsConfig, context: Context
+    ) -> GeneratedOutput:
         kinds = " + ".join(str(d.get("kind")) for d in documents if d.get("kind") != "Namespace")
         return GeneratedOutput(
             documents=tuple(documents),
             manifests=render_documents(documents),
-            filename=self.definition.provider.filename,
+            filename=filename,
             description=f"{self.definition.provider.name} {kinds} for {config.package.name}",
             notes=tuple(context.notes),
+        )
+
+    def _set_output(
+        self, documents: list[dict[str, Any]], filename: str, count: int, notes: list[str]
+    ) -> GeneratedOutput:
+        kinds = " + ".join(str(d.get("kind")) for d in documents)
+        return GeneratedOutput(
+            documents=tuple(documents),
+            manifests=render_documents(documents),
+            filename=filename,
+            description=f"{self.definition.provider.name} {kinds} for all {count} packages",
+            notes=tuple(dict.fromkeys(notes)),
         )
 
 
@@ -246,7 +402,10 @@ def object_name(context: Context, override: str, max_length: int = 63) -> str:
     """The objects' name: the ``override`` answer, or the package name made a DNS-1123 label.
 
     Leaves a note when the package name had to change; refuses one with nothing usable in it.
+    With ``--all`` the core names every object (see :class:`BundleContext`).
     """
+    if context.bundle is not None:
+        return context.bundle.name
     chosen = context.config.provider.get(override)
     if chosen:
         return str(chosen)
@@ -264,5 +423,13 @@ def object_name(context: Context, override: str, max_length: int = 63) -> str:
 
 def source_path(context: Context) -> str:
     """The package path as Flux and kustomize write it: ``./charts/app``, ``./`` for the root."""
-    path = context.config.shared["gitRepoPath"]
+    return _flux_style(context.config.shared["gitRepoPath"])
+
+
+def bundle_path(context: Context) -> str | None:
+    """The ``--all`` output folder as Flux and kustomize write paths; None outside ``--all``."""
+    return None if context.bundle is None else _flux_style(context.bundle.folder)
+
+
+def _flux_style(path: str) -> str:
     return "./" if path == "." else f"./{path}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib.metadata import EntryPoint, entry_points
 from importlib.resources.abc import Traversable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
@@ -19,6 +19,9 @@ import pluggy
 from gitops_core.errors import GitOpsError, ProviderError, UsageError
 from gitops_core.hookspecs import GitOpsGenerator
 from gitops_core.models import GeneratedOutput, GitOpsConfig, Question, Value
+
+if TYPE_CHECKING:
+    from gitops_core.bundle import Bundle, BundleOutput
 
 ENTRY_POINT_GROUP = "gitops_core"
 
@@ -87,6 +90,15 @@ class Provider:
 
     def generate(self, config: GitOpsConfig) -> GeneratedOutput:
         output: GeneratedOutput = self._call("gitops_generate", GeneratedOutput, config=config)
+        return output
+
+    def generate_all(self, configs: Sequence[GitOpsConfig], bundle: Bundle) -> BundleOutput:
+        """The files for every package of a ``generate --all`` set (:mod:`gitops_core.bundle`)."""
+        from gitops_core.bundle import BundleOutput  # late: it loads the YAML writer
+
+        output: BundleOutput = self._call(
+            "gitops_generate_all", BundleOutput, configs=configs, bundle=bundle
+        )
         return output
 
     def schema_dirs(self) -> tuple[Traversable, ...]:

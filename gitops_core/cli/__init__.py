@@ -128,6 +128,10 @@ def _load_answers_file(name: str) -> dict[str, object]:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    if args.all:
+        from gitops_core.cli.generate_all import run_generate_all
+
+        return run_generate_all(args)
     from gitops_core import workflow
     from gitops_core.output import write_file
 
@@ -262,6 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("path", nargs="?", default=".", metavar="PATH")
     sub.add_argument("--provider", metavar="ID", help="asked on a terminal when not given")
     sub.add_argument("--package", metavar="DIR", help="the package folder, relative to PATH")
+    sub.add_argument(
+        "--all", action="store_true", help="every package: one file each in -o DIR, + entry point"
+    )
     sub.add_argument("--set", action="append", default=[], metavar="ID=VALUE")
     sub.add_argument("--answers", metavar="FILE", help="YAML or JSON mapping of id to answer")
     sub.add_argument("--defaults", action="store_true", help="take defaults without asking")

@@ -1,14 +1,20 @@
 """The Flux provider: a GitRepository plus a HelmRelease (charts) or a Kustomization.
 
 Mostly data (``questions.yaml``, ``manifests.yaml``); the functions below say what templates
-cannot: Flux's URL and ref rules and the objects' name.
+cannot: Flux's URL and ref rules and the objects' names.
 """
 
 from __future__ import annotations
 
 import re
 
-from gitops_core.generation import Context, DeclarativeProvider, object_name, source_path
+from gitops_core.generation import (
+    Context,
+    DeclarativeProvider,
+    bundle_path,
+    object_name,
+    source_path,
+)
 from gitops_core.models import Value
 
 _SCP_LIKE = re.compile(r"(?P<user>[^@/:\s]+@)?(?P<host>[^@/:\s]+):(?P<path>[^\s]+)\Z")
@@ -53,10 +59,19 @@ def git_ref(context: Context) -> dict[str, Value]:
     return {"branch": revision}
 
 
+def source_name(context: Context) -> str:
+    """The GitRepository's name: the package's own, or with --all the one the set shares."""
+    if context.bundle is not None:
+        return context.bundle.source
+    return object_name(context, "resourceName")
+
+
 provider = DeclarativeProvider(
     "gitops_flux",
     functions={
         "name": lambda context: object_name(context, "resourceName"),
+        "sourceName": source_name,
+        "bundlePath": bundle_path,
         "gitUrl": git_url,
         "gitRef": git_ref,
         "sourcePath": source_path,

@@ -1,0 +1,391 @@
+"""Every package at once (``generate --all``): one folder, a file per package, one entry point.
+
+The core decides what must hold across the set and the provider renders it:
+
+* **names** — each package's objects and file are named after the package's path (relative to the
+  scanned folder: ``kustomize/overlays/prod`` → ``kustomize-overlays-prod``), because in a
+  monorepo many packages share a name (``base``, ``prod``). A name depends only on its own
+  path, so adding a package never renames another's objects, which would make a controller
+  delete and recreate them. Names are DNS-1123 labels of at most 63 characters; a longer path is
+  cut and ends with a hash of the whole path, and paths that would give the same label (or the
+  name of the shared source or entry point) all end with a hash of their own path instead.
+* **answers** — given answers apply to every package; ``gitRepoPath`` and ``outputPath`` (and
+  answers a provider declares per package, such as an object name) are refused.
+* **the provider** — :meth:`Provider.generate_all` gets every package's config and a
+  :class:`Bundle` (the folder's path in the repository, the names) and returns a
+  :class:`BundleOutput`: one file per package, files shared by the set (Flux's
+  ``GitRepository``) and the entry point that deploys the folder.
+* **checks** — every file name and every kind + namespace + name is unique, and every document
+  is validated, before anything is written; an existing different file is refused (without
+  ``force``) before anything is written; each file is written atomically.
+
+The entry point's file is always ``_entrypoint.yaml``: a folder holding one is the output of an
+earlier ``--all`` run (of any provider), not a package, and is skipped with a note, as is
+anything inside the output folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import attrs
+
+from gitops_core.checks import to_dns1123_label
+from gitops_core.errors import (
+    InvalidManifestError,
+    OverwriteRefusedError,
+    ProviderError,
+    UsageError,
+)
+from gitops_core.models import DetectedPackage, GeneratedOutput, GitOpsConfig, Value
+from gitops_core.output import WriteResult, write_file
+
+if TYPE_CHECKING:
+    from gitops_core.plugins import Provider
+
+__all__ = [
+    "Bundle",
+    "BundleOutput",
+    "BundleResult",
+    "PerPackageAnswersError",
+    "generate_all",
+    "package_names",
+    "write_bundle",
+]
+
+#: Answers that belong to one package: with ``--all`` each package gets its own.
+PER_PACKAGE_ANSWERS = ("gitRepoPath", "outputPath")
+MAX_NAME = 63
+ENTRYPOINT_FILE = "_entrypoint.yaml"
+#: Files that would turn the folder into something else for kustomize, Flux or Argo CD.
+_MARKER_FILES = frozenset(
+    {"kustomization.yaml", "kustomization.yml", "Kustomization", "Chart.yaml"}
+)
+_HASH_LENGTH = 8
+
+
+class PerPackageAnswersError(UsageError):
+    """Answers that name one package, given for a whole set."""
+
+    def __init__(self, ids: Sequence[str]) -> None:
+        plural = len(ids) > 1
+        super().__init__(
+            f"{', '.join(ids)} {'are' if plural else 'is'} different for every package and "
+            f"cannot be given with --all (each package's come from its path); leave "
+            f"{'them' if plural else 'it'} out, or generate that package alone with --package"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Bundle:
+    """What the core fixed for a set of packages generated together.
+
+    ``folder``: the output folder's path inside the Git repository (``/``-separated, ``.`` for
+    the root), which the entry point deploys. ``names``: each package's object name, in the
+    order of the configs, unique DNS-1123 labels; package *i*'s file is ``names[i] + ".yaml"``.
+    ``source``: the name of a source shared by the set (the repository's name as a label).
+    ``entrypoint``: the name of the entry-point object, ``entrypoint_file`` its file's.
+    ``given``: the ids of the answers the user gave, so that a provider can refuse those it
+    declares per package.
+    """
+
+    folder: str
+    names: tuple[str, ...]
+    source: str
+    entrypoint: str
+    entrypoint_file: str = ENTRYPOINT_FILE
+    given: frozenset[str] = frozenset()
+
+
+@attrs.frozen(kw_only=True)
+class BundleOutput:
+    """What a provider returns for a set: ``packages`` in the order of the configs, ``shared``
+    files written once for the set, and the ``entrypoint`` file that deploys the folder."""
+
+    packages: tuple[GeneratedOutput, ...]
+    shared: tuple[GeneratedOutput, ...]
+    entrypoint: GeneratedOutput
+
+
+Role = Literal["package", "shared", "entrypoint"]
+
+
+@attrs.frozen(kw_only=True)
+class BundleFile:
+    path: Path
+    role: Role
+    output: GeneratedOutput
+    package: DetectedPackage | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BundleResult:
+    """A validated set, ready to write: ``files`` in writing order, the entry point last."""
+
+    folder: Path
+    repo_folder: str
+    files: tuple[BundleFile, ...]
+    configs: tuple[GitOpsConfig, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def entrypoint(self) -> BundleFile:
+        return self.files[-1]
+
+
+# --- names ------------------------------------------------------------------------------------
+
+
+def _hashed(label: str, basis: str, salt: int) -> str:
+    digest = hashlib.sha256(f"{basis}\0{salt}".encode()).hexdigest()[:_HASH_LENGTH]
+    stem = label[: MAX_NAME - _HASH_LENGTH - 1].rstrip("-")
+    return f"{stem}-{digest}" if stem else f"p-{digest}"
+
+
+def _label(basis: str) -> str:
+    """``basis`` as a DNS-1123 label; cut with a hash of the whole when it is too long."""
+    label = to_dns1123_label(basis, max_length=10 * MAX_NAME)
+    return label if len(label) <= MAX_NAME else _hashed(label, basis, 0)
+
+
+def package_names(bases: Sequence[str], reserved: Collection[str] = ()) -> list[str]:
+    """Unique DNS-1123 labels (≤ 63) for ``bases`` (package paths), none of them in ``reserved``.
+
+    A basis whose label no other basis (nor ``reserved``) shares keeps it; the others get their
+    label ending with a hash of their own basis, so none is favoured by the order of the set.
+    """
+    natural = [_label(basis) for basis in bases]
+    counts = Counter(natural)
+    taken = set(reserved)
+    names: list[str | None] = [None] * len(bases)
+    for index, label in enumerate(natural):
+        if label and counts[label] == 1 and label not in taken:
+            names[index] = label
+    taken.update(name for name in names if name)
+    for index in sorted((i for i, n in enumerate(names) if n is None), key=lambda i: bases[i]):
+        salt = 0
+        while (name := _hashed(natural[index], bases[index], salt)) in taken:
+            salt += 1  # a hash collision (or a path spelling another's hashed name)
+        names[index] = name
+        taken.add(name)
+    return [name for name in names if name]
+
+
+def _basis(package: DetectedPackage) -> str:
+    return package.name if package.path == "." else package.path
+
+
+def _source_name(git_url: str) -> str:
+    """The repository's name from its URL's last path segment (``…/shop.git`` → ``shop``)."""
+    segment = git_url.rstrip("/").rpartition("/")[2].rpartition(":")[2]
+    segment = segment.removesuffix(".git")
+    return to_dns1123_label(segment, MAX_NAME) or "repository"
+
+
+# --- the set ----------------------------------------------------------------------------------
+
+
+def _repo_folder(folder: Path, top_level: Path) -> str:
+    if not (folder == top_level or top_level in folder.parents):
+        raise UsageError(
+            f"the output folder {folder} is outside the Git repository {top_level}; the entry "
+            "point deploys the folder from that repository, so -o DIR must be inside it"
+        )
+    return folder.relative_to(top_level).as_posix() or "."
+
+
+def _packages(root: Path, folder: Path, notes: list[str]) -> list[DetectedPackage]:
+    from gitops_core.detection import detect
+
+    packages = []
+    for package in detect(root):
+        where = root / package.path
+        if where == folder or folder in where.parents:
+            continue
+        if package.type == "raw-manifests" and (where / ENTRYPOINT_FILE).is_file():
+            notes.append(f"skipped {package.path}: the output of an earlier --all")
+            continue
+        if package.type != "kustomize" and where in folder.parents:
+            # Flux and Argo CD deploy every manifest below a chart or a manifest folder.
+            raise UsageError(
+                f"the output folder {folder} is inside the {package.type} package "
+                f"{package.path!r}, which would then deploy the generated files too; "
+                "choose a folder outside it with -o DIR"
+            )
+        packages.append(package)
+    if not packages:
+        raise UsageError(
+            f"no Helm chart, Kustomize overlay or Kubernetes manifests found under {root}"
+        )
+    return packages
+
+
+def generate_all(
+    root: Path, provider: Provider, provided: Mapping[str, object], folder: Path
+) -> BundleResult:
+    """Detect, configure, name, generate and validate every package under ``root``.
+
+    ``folder`` receives the files. Raises UsageError (bad answers, no packages, a folder outside
+    the repository), ProviderError, or InvalidManifestError naming every problem; nothing is
+    written here.
+    """
+    from gitops_core import workflow
+    from gitops_core.git import git_facts
+
+    refused = [answer for answer in PER_PACKAGE_ANSWERS if answer in provided]
+    if refused:
+        raise PerPackageAnswersError(refused)
+    root = root.resolve()
+    if not root.is_dir():
+        raise UsageError(f"{root} is not a folder")
+    folder = folder.resolve()
+    facts = git_facts(root)
+    repo_folder = _repo_folder(folder, facts.top_level.resolve() if facts.top_level else root)
+    notes: list[str] = []
+    packages = _packages(root, folder, notes)
+    configs = tuple(
+        workflow.configure(root, package, provider, provided, facts=facts) for package in packages
+    )
+    first = configs[0].shared
+    source = _source_name(str(first["gitRepoUrl"]))
+    entrypoint = (
+        to_dns1123_label(repo_folder.replace("/", "-"), MAX_NAME) if repo_folder != "." else ""
+    ) or f"{source}-{provider.id}"
+    bundle = Bundle(
+        folder=repo_folder,
+        names=tuple(package_names([_basis(p) for p in packages], {source, entrypoint})),
+        source=source,
+        entrypoint=entrypoint,
+        given=frozenset(provided),
+    )
+    output = provider.generate_all(configs, bundle)
+    files = _files(folder, provider, configs, bundle, output)
+    _validate(files, provider)
+    return BundleResult(
+        folder=folder,
+        repo_folder=repo_folder,
+        files=files,
+        configs=configs,
+        notes=(*notes, *_notes(files)),
+    )
+
+
+def _files(
+    folder: Path,
+    provider: Provider,
+    configs: Sequence[GitOpsConfig],
+    bundle: Bundle,
+    output: BundleOutput,
+) -> tuple[BundleFile, ...]:
+    """The files to write, checked for what the core promises: unique files and objects."""
+
+    def fail(message: str) -> ProviderError:
+        return ProviderError(provider.distribution, f"gitops_generate_all: {message}")
+
+    if len(output.packages) != len(configs):
+        raise fail(f"returned {len(output.packages)} package files for {len(configs)} packages")
+    files = [
+        BundleFile(path=folder / out.filename, role="package", output=out, package=config.package)
+        for config, out in zip(configs, output.packages, strict=True)
+    ]
+    files += [
+        BundleFile(path=folder / out.filename, role="shared", output=out) for out in output.shared
+    ]
+    files.append(
+        BundleFile(
+            path=folder / output.entrypoint.filename, role="entrypoint", output=output.entrypoint
+        )
+    )
+    seen: dict[str, BundleFile] = {}
+    owners: dict[tuple[str, str, str], str] = {}
+    for item in files:
+        name = item.output.filename
+        if "/" in name or "\\" in name or name.startswith(".") or name in _MARKER_FILES:
+            raise fail(f"file name {name!r} is not a plain file name for the folder")
+        if name in seen:
+            raise fail(f"two files are both named {name!r}")
+        seen[name] = item
+        for document in item.output.documents:
+            key = _object_key(document)
+            if key in owners:
+                kind, namespace, object_name = key
+                raise fail(
+                    f"{owners[key]} and {name} both define {kind} "
+                    f"{namespace + '/' if namespace else ''}{object_name}"
+                )
+            owners[key] = name
+    return tuple(files)
+
+
+def _object_key(document: Mapping[str, Value]) -> tuple[str, str, str]:
+    metadata = document.get("metadata")
+    metadata = metadata if isinstance(metadata, Mapping) else {}
+    return (
+        str(document.get("kind", "")),
+        str(metadata.get("namespace", "")),
+        str(metadata.get("name", "")),
+    )
+
+
+def _validate(files: Iterable[BundleFile], provider: Provider) -> None:
+    """Validate the YAML that will be written, every file against one warm schema store."""
+    from gitops_core.resources import schema_dir
+    from gitops_core.validation import SchemaStore, load_documents, validate_documents
+
+    store = SchemaStore([schema_dir("gitops_core", "") / "kubernetes", *provider.schema_dirs()])
+    problems = []
+    for item in files:
+        source = item.path.name
+        documents = load_documents(item.output.manifests, source=source)
+        problems += validate_documents(documents, source=source, store=store)
+    if problems:
+        raise InvalidManifestError("\n".join(str(p) for p in problems))
+
+
+def _notes(files: Iterable[BundleFile]) -> tuple[str, ...]:
+    """Each note once: with its package's path, or how many packages it concerns."""
+    packages: dict[str, list[str]] = {}
+    for item in files:
+        for note in item.output.notes:
+            packages.setdefault(note, []).extend([item.package.path] if item.package else [])
+    return tuple(
+        note
+        if not paths
+        else f"{paths[0]}: {note}"
+        if len(paths) == 1
+        else f"{note} ({len(paths)} packages)"
+        for note, paths in packages.items()
+    )
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def write_bundle(result: BundleResult, *, force: bool = False) -> list[WriteResult]:
+    """Write every file atomically, after refusing (without ``force``) if any existing file
+    differs, so that a refusal writes nothing."""
+    if not force:
+        differing = [
+            item.path for item in result.files if _differs(item.path, item.output.manifests)
+        ]
+        if differing:
+            shown = ", ".join(str(p) for p in differing[:3])
+            more = f" and {len(differing) - 3} more" if len(differing) > 3 else ""
+            raise OverwriteRefusedError(
+                f"{len(differing)} file{'s' if len(differing) > 1 else ''} exist with different "
+                f"content ({shown}{more}); nothing was written; use --force to replace them"
+            )
+    return [write_file(item.path, item.output.manifests, force=force) for item in result.files]
+
+
+def _differs(path: Path, content: str) -> bool:
+    try:
+        return path.read_bytes() != content.encode("utf-8")
+    except FileNotFoundError:
+        return False
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a folder; a generated file would go there") from None
