@@ -1,6 +1,13 @@
 """Output: rendering documents as YAML and writing files safely."""
 
 from gitops_core.output.render import needs_quotes, render_document, render_documents
-from gitops_core.output.write import WriteResult, write_file
+from gitops_core.output.write import WriteError, WriteResult, write_file
 
-__all__ = ["WriteResult", "needs_quotes", "render_document", "render_documents", "write_file"]
+__all__ = [
+    "WriteError",
+    "WriteResult",
+    "needs_quotes",
+    "render_document",
+    "render_documents",
+    "write_file",
+]

@@ -10,12 +10,18 @@ from typing import Literal
 
 import attrs
 
-from gitops_core.errors import OverwriteRefusedError, UsageError
+from gitops_core.errors import GitOpsError, OverwriteRefusedError, UsageError
 
 Status = Literal["created", "replaced", "unchanged"]
 
 #: Existing files larger than this are not read to compare or diff (a manifest never is).
 MAX_COMPARE_BYTES = 16 * 1024 * 1024
+
+
+class WriteError(GitOpsError):
+    """The file system refused the write (read-only, full, no permission); nothing changed."""
+
+    exit_code = 2
 
 
 @attrs.frozen
@@ -54,8 +60,17 @@ def write_file(path: Path, content: str, *, force: bool = False) -> WriteResult:
 
     An identical existing file is left alone; a different one is replaced only with ``force``
     (else :class:`OverwriteRefusedError`, whose ``diff`` shows what would change). Readers see
-    either the old file or the complete new one, never a mix.
+    either the old file or the complete new one, never a mix. A write the file system refuses
+    (read-only, full) is a one-line :class:`WriteError` and leaves no temporary file behind.
     """
+    try:
+        return _write(path, content, force)
+    except OSError as exc:
+        state = "the existing file is unchanged" if os.path.exists(path) else "nothing was written"
+        raise WriteError(f"{path}: cannot write ({exc.strerror or exc}); {state}") from exc
+
+
+def _write(path: Path, content: str, force: bool) -> WriteResult:
     existing = _read_existing(path)
     if existing == content:
         return WriteResult(path, "unchanged")
