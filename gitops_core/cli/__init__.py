@@ -233,7 +233,7 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     try:
         from gitops_core.mcp_server import serve
     except ModuleNotFoundError as exc:
-        if exc.name != "mcp":
+        if exc.name != "mcp" and not (exc.name or "").startswith("mcp."):
             raise
         raise UsageError('gitops mcp needs the MCP SDK: pip install "gitops-core[mcp]"') from None
     serve()
