@@ -265,7 +265,7 @@ def create_server(providers: Callable[[], Providers] = Providers.discover) -> MC
             str | None,
             Field(
                 description="the repository folder to work in (default: the server's working "
-                "directory); everything is read and written inside it"
+                "directory); packages are read and manifests written only inside it"
             ),
         ] = None,
         force: Annotated[
