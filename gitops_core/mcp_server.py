@@ -147,7 +147,7 @@ def _result(step: Step) -> GitOpsResult:
         generated = Generated(
             manifests=output.manifests,
             output_path=step.output_path,
-            status=step.status,  # type: ignore[arg-type]  # write_file's Status literal
+            status=step.status,
             valid=True,
             description=output.description,
             notes=list(output.notes),

@@ -24,10 +24,11 @@ import attrs
 import cattrs
 
 from gitops_core import workflow
-from gitops_core.errors import UsageError
+from gitops_core.errors import OverwriteRefusedError, UsageError
 from gitops_core.git import git_facts
 from gitops_core.models import DetectedPackage, GeneratedOutput, Question, Value
 from gitops_core.output import write_file
+from gitops_core.output.write import Status
 from gitops_core.plugins import Providers
 from gitops_core.questions import AnswerError, coerce_answer, resolve_answers
 
@@ -98,7 +99,7 @@ class Step:
     missing: tuple[str, ...] = ()
     output: GeneratedOutput | None = None
     output_path: str | None = None
-    status: str | None = None
+    status: Status | None = None
 
 
 def _converter() -> cattrs.Converter:
@@ -351,7 +352,11 @@ class Sessions:
                 raise UsageError("select a package and a provider before generating")
             provider = self.providers.get(state.provider)
             root = Path(state.root)
-            config = workflow.configure(root, state.package, provider, state.answers)
+            try:
+                config = workflow.configure(root, state.package, provider, state.answers)
+            except workflow.MissingAnswersError as exc:
+                # The session's own wording: its callers answer, they do not pass --set.
+                raise workflow.MissingAnswersError(exc.missing, "answer them first") from None
             output = workflow.generate(config, provider)
             target = (root / str(config.shared["outputPath"])).resolve()
             if not workflow.inside(root, target):
@@ -359,9 +364,15 @@ class Sessions:
                     f"outputPath {config.shared['outputPath']!r} is outside {root}; "
                     "this session writes only inside the project"
                 )
-            status = None
+            status: Status | None = None
             if write:
-                status = write_file(target, output.manifests, force=force).status
+                try:
+                    status = write_file(target, output.manifests, force=force).status
+                except OverwriteRefusedError as exc:
+                    raise OverwriteRefusedError(
+                        f"{target} exists with different content; generate again with force "
+                        "to replace it", exc.diff
+                    ) from None
                 state.written = str(target)
             state.stage = "done"
             shown = os.path.relpath(target, root)

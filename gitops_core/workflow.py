@@ -30,10 +30,11 @@ __all__ = [
 class MissingAnswersError(UsageError):
     """Required questions left unanswered in a non-interactive run."""
 
-    def __init__(self, missing: Sequence[str]) -> None:
+    def __init__(
+        self, missing: Sequence[str], hint: str = "give them with --set ID=VALUE or --answers FILE"
+    ) -> None:
         super().__init__(
-            f"missing answer{'s' if len(missing) > 1 else ''} for {', '.join(missing)}: "
-            "give them with --set ID=VALUE or --answers FILE"
+            f"missing answer{'s' if len(missing) > 1 else ''} for {', '.join(missing)}: {hint}"
         )
         self.missing = tuple(missing)
 
