@@ -247,8 +247,10 @@ def generate_all(
     repo_folder = _repo_folder(folder, facts.top_level.resolve() if facts.top_level else root)
     notes: list[str] = []
     packages = _packages(root, folder, notes)
+    # Every package's manifest goes into the folder: that is the outputPath they share.
+    answers = {**provided, "outputPath": str(folder)}
     configs = tuple(
-        workflow.configure(root, package, provider, provided, facts=facts) for package in packages
+        workflow.configure(root, package, provider, answers, facts=facts) for package in packages
     )
     first = configs[0].shared
     source = _source_name(str(first["gitRepoUrl"]))

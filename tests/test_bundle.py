@@ -1,0 +1,322 @@
+"""``gitops generate --all``: a file per package, a shared source, an entry point, or nothing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from collections.abc import Sequence
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import EXAMPLES, CliRunner, git, only_line
+
+from gitops_core import hookimpl
+from gitops_core.bundle import Bundle, BundleOutput
+from gitops_core.checks import is_dns1123_label
+from gitops_core.cli import main
+from gitops_core.models import GeneratedOutput, GitOpsConfig, Question
+from gitops_core.plugins import Providers, ProviderSource
+from gitops_core.resources import schema_dir
+
+PROVIDERS = ("flux", "argocd")
+EXAMPLE_FILES = [
+    "charts-podinfo.yaml",
+    "kustomize-base.yaml",
+    "kustomize-overlays-production.yaml",
+    "manifests-guestbook.yaml",
+]
+NAMESPACE = ("--set", "destinationNamespace=shop")
+
+
+def generate_all(
+    cli: CliRunner, cwd: Path, provider: str, *extra: str, path: str = "deploy"
+) -> Any:
+    return cli("generate", path, "--provider", provider, "--all", *NAMESPACE, *extra, cwd=cwd)
+
+
+def documents(folder: Path) -> dict[str, list[dict[str, Any]]]:
+    return {
+        path.name: [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
+        for path in sorted(folder.iterdir())
+    }
+
+
+def assert_sound(cli: CliRunner, folder: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every document valid (as `gitops validate` judges), every object and file unique."""
+    files = documents(folder)
+    done = cli("validate", *(str(folder / name) for name in files), "--allow-unknown-kinds")
+    assert done.returncode == 0, done.stdout + done.stderr
+    keys = Counter(
+        (d["kind"], d["metadata"].get("namespace", ""), d["metadata"]["name"])
+        for docs in files.values()
+        for d in docs
+    )
+    assert [key for key, count in keys.items() if count > 1] == []
+    return files
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_the_example_gives_a_file_per_package_and_an_entry_point(
+    cli: CliRunner, example_repo: Path, provider: str
+) -> None:
+    folder = example_repo / "deploy" / f"gitops-{provider}"
+    done = generate_all(cli, example_repo, provider, "-o", str(folder))
+    assert done.returncode == 0, done.stderr
+    files = assert_sound(cli, folder)
+    shared = ["_source.yaml"] if provider == "flux" else []
+    assert sorted(files) == ["_entrypoint.yaml", *shared, *EXAMPLE_FILES]
+    (entry,) = files["_entrypoint.yaml"]
+    assert entry["metadata"]["name"] == "deploy-gitops-" + provider
+    names = [d["metadata"]["name"] for name in EXAMPLE_FILES for d in files[name]]
+    assert set(names) == {name.removesuffix(".yaml") for name in EXAMPLE_FILES}
+    if provider == "flux":
+        assert entry["kind"] == "Kustomization"
+        assert entry["spec"]["path"] == "./deploy/gitops-flux"
+        assert entry["spec"]["sourceRef"] == {"kind": "GitRepository", "name": "shop"}
+        sources = [d for docs in files.values() for d in docs if d["kind"] == "GitRepository"]
+        assert [s["metadata"]["name"] for s in sources] == ["shop"]
+        assert [d["kind"] for d in files["_source.yaml"]] == ["GitRepository", "Namespace"]
+        refs = {d["spec"].get("sourceRef", {}).get("name") for n in EXAMPLE_FILES for d in files[n]}
+        refs |= {d["spec"]["chart"]["spec"]["sourceRef"]["name"] for d in files[EXAMPLE_FILES[0]]}
+        assert refs - {None} == {"shop"}
+    else:
+        assert entry["kind"] == "Application"
+        source = entry["spec"]["source"]
+        assert source["path"] == "deploy/gitops-argocd"
+        assert source["directory"] == {"exclude": "_entrypoint.yaml"}
+        assert entry["spec"]["destination"]["server"] == "https://kubernetes.default.svc"
+    assert f"entry point: {folder}/_entrypoint.yaml" in done.stdout
+
+
+def test_json_lists_every_file_with_its_package_and_status(
+    cli: CliRunner, example_repo: Path
+) -> None:
+    done = generate_all(cli, example_repo, "argocd", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["folder"] == "gitops-argocd"
+    assert data["repoPath"] == "gitops-argocd"
+    assert data["entrypoint"] == "gitops-argocd/_entrypoint.yaml"
+    assert [f["role"] for f in data["files"]] == ["package"] * 4 + ["entrypoint"]
+    assert {f["status"] for f in data["files"]} == {"created"}
+    assert [f["package"]["path"] for f in data["files"][:4]] == [
+        "charts/podinfo",
+        "kustomize/base",
+        "kustomize/overlays/production",
+        "manifests/guestbook",
+    ]
+
+
+def overlay(folder: Path, name: str = "web") -> None:
+    folder.mkdir(parents=True)
+    (folder / "kustomization.yaml").write_text("resources: []\n")
+    manifest = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}}
+    (folder / "configmap.yaml").write_text(yaml.safe_dump(manifest))
+
+
+@pytest.fixture
+def same_names(tmp_path: Path) -> Path:
+    """Packages called base and prod in many folders, spellings that meet, a very long path."""
+    repo = tmp_path / "mono"
+    for service in ("svc-a", "svc-b", "svc_b"):
+        overlay(repo / service / "base")
+        overlay(repo / service / "overlays" / "prod")
+    overlay(repo / ("very-long-folder-name-" * 4) / "overlays" / "prod")
+    overlay(repo / ("very-long-folder-name-" * 4) / "overlays" / "prod-eu")
+    git(repo.parent, "init", "-q", "-b", "main", str(repo))
+    git(repo, "remote", "add", "origin", "https://github.com/acme/mono.git")
+    return repo
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_packages_sharing_a_name_get_unique_names_from_their_paths(
+    cli: CliRunner, same_names: Path, provider: str
+) -> None:
+    done = generate_all(cli, same_names, provider, path=".")
+    assert done.returncode == 0, done.stderr
+    files = assert_sound(cli, same_names / f"gitops-{provider}")
+    stems = [name.removesuffix(".yaml") for name in files if not name.startswith("_")]
+    assert len(stems) == 8
+    assert all(is_dns1123_label(stem) for stem in stems)
+    assert {"svc-a-base", "svc-a-overlays-prod"} <= set(stems)
+    # svc-b and svc_b both read svc-b: neither keeps the plain name, each gets its own hash.
+    assert not {"svc-b-base", "svc-b-overlays-prod"} & set(stems)
+    assert len([s for s in stems if s.startswith("svc-b-base-")]) == 2
+    for stem in stems:
+        names = {d["metadata"]["name"] for d in files[f"{stem}.yaml"] if d["kind"] != "Namespace"}
+        assert names == {stem}
+
+
+def test_a_second_run_is_byte_identical_and_replaces_nothing(
+    cli: CliRunner, example_repo: Path
+) -> None:
+    assert generate_all(cli, example_repo, "flux").returncode == 0
+    folder = example_repo / "gitops-flux"
+    first = {p.name: p.read_bytes() for p in folder.iterdir()}
+    done = generate_all(cli, example_repo, "flux")
+    assert done.returncode == 0, done.stderr
+    assert "(6 unchanged)" in done.stdout
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == first
+
+
+def test_an_earlier_output_folder_is_not_a_package(cli: CliRunner, example_repo: Path) -> None:
+    assert generate_all(cli, example_repo, "flux", path=".").returncode == 0
+    done = generate_all(cli, example_repo, "argocd", path=".")
+    assert done.returncode == 0, done.stderr
+    assert "skipped gitops-flux: the output of an earlier --all" in done.stderr
+    assert sorted(p.name for p in (example_repo / "gitops-argocd").iterdir()) == [
+        "_entrypoint.yaml",
+        *(f"deploy-{name}" for name in EXAMPLE_FILES),
+    ]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["gitRepoPath=charts/podinfo", "outputPath=x.yaml", "resourceName=web"],
+)
+def test_answers_that_name_one_package_are_refused(
+    cli: CliRunner, example_repo: Path, answer: str
+) -> None:
+    done = generate_all(cli, example_repo, "flux", "--set", answer)
+    assert done.returncode == 2
+    line = only_line(done.stderr)
+    assert line.startswith(f"gitops: error: {answer.partition('=')[0]} is different for every")
+    assert not (example_repo / "gitops-flux").exists()
+
+
+def test_an_existing_different_file_is_refused_before_anything_is_written(
+    cli: CliRunner, example_repo: Path
+) -> None:
+    folder = example_repo / "gitops-argocd"
+    folder.mkdir()
+    (folder / "manifests-guestbook.yaml").write_text("mine\n")
+    done = generate_all(cli, example_repo, "argocd")
+    assert done.returncode == 3
+    assert "nothing was written" in only_line(done.stderr)
+    assert [p.name for p in folder.iterdir()] == ["manifests-guestbook.yaml"]
+    forced = generate_all(cli, example_repo, "argocd", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "mine" not in (folder / "manifests-guestbook.yaml").read_text()
+
+
+def test_an_output_folder_outside_the_repository_is_refused(
+    cli: CliRunner, example_repo: Path, tmp_path: Path
+) -> None:
+    done = generate_all(cli, example_repo, "flux", "-o", str(tmp_path / "elsewhere"))
+    assert done.returncode == 2
+    assert "outside the Git repository" in only_line(done.stderr)
+
+
+class HooksOnly:
+    """A provider written against the hooks directly, without gitops_generate_all."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+
+    @hookimpl
+    def gitops_provider_id(self) -> str:
+        return "mini"
+
+    @hookimpl
+    def gitops_provider_name(self) -> str:
+        return "Mini"
+
+    @hookimpl
+    def gitops_questions(self) -> Sequence[Question]:
+        return []
+
+    @hookimpl
+    def gitops_shared_defaults(self) -> dict[str, object]:
+        return {"targetRevision": "main"}
+
+    @hookimpl
+    def gitops_schema_dirs(self) -> Sequence[Traversable]:
+        return [schema_dir("gitops_argocd", "argocd")]
+
+    @hookimpl
+    def gitops_generate(self, config: GitOpsConfig) -> GeneratedOutput:
+        raise AssertionError("not used by --all")
+
+    def _out(self, name: str) -> GeneratedOutput:
+        document = {**self.document, "metadata": {"name": name, "namespace": "ns"}}
+        manifests = yaml.safe_dump(document)
+        return GeneratedOutput(
+            documents=(document,), manifests=manifests, filename=f"{name}.yaml", description="d"
+        )
+
+
+class Bundling(HooksOnly):
+    """The same, generating ``document`` for every package."""
+
+    @hookimpl
+    def gitops_generate_all(self, configs: Sequence[GitOpsConfig], bundle: Bundle) -> BundleOutput:
+        return BundleOutput(
+            packages=tuple(self._out(name) for name in bundle.names),
+            shared=(),
+            entrypoint=self._out("_entrypoint"),
+        )
+
+
+def run_in_process(
+    monkeypatch: pytest.MonkeyPatch, plugin: object, repo: Path, *extra: str, pid: str = "mini"
+) -> int:
+    """``gitops generate --all`` in this process, with ``plugin`` as the only provider."""
+    import gitops_core.cli.generate_all as command
+
+    providers = Providers([ProviderSource(pid, "gitops-mini", "1.0", lambda: plugin)])
+    monkeypatch.setattr(command, "_providers", lambda: providers)
+    monkeypatch.chdir(repo)
+    return main(["generate", "deploy", "--provider", pid, "--all", *NAMESPACE, *extra])
+
+
+def test_an_invalid_document_writes_nothing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], example_repo: Path
+) -> None:
+    invalid = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "spec": {}}
+    assert run_in_process(monkeypatch, Bundling(invalid), example_repo) == 1
+    assert "charts-podinfo.yaml#0 Application/charts-podinfo: spec" in capsys.readouterr().err
+    assert not (example_repo / "gitops-mini").exists()
+
+
+def test_a_provider_without_the_hook_is_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], example_repo: Path
+) -> None:
+    plugin = HooksOnly({"apiVersion": "v1", "kind": "ConfigMap"})
+    assert run_in_process(monkeypatch, plugin, example_repo) == 4
+    assert only_line(capsys.readouterr().err) == (
+        "gitops: error: provider from gitops-mini failed: "
+        "provider 'mini' does not implement gitops_generate_all"
+    )
+
+
+def test_a_declarative_provider_without_a_bundle_section_is_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], example_repo: Path
+) -> None:
+    import sys
+
+    sys.path.insert(0, str(EXAMPLES.parent / "tests" / "example_provider"))
+    try:
+        import gitops_example
+    finally:
+        sys.path.pop(0)
+    plugin = gitops_example.provider
+    assert run_in_process(monkeypatch, plugin, example_repo, "--set", "team=a", pid="example") == 4
+    line = only_line(capsys.readouterr().err)
+    assert line.startswith("gitops: error: provider from gitops-mini failed: gitops_generate_all")
+    assert "has no bundle: section, so this provider cannot generate --all" in line
+
+
+def test_the_output_folder_is_left_out_of_the_packages(cli: CliRunner, tmp_path: Path) -> None:
+    repo = tmp_path / "r"
+    shutil.copytree(EXAMPLES, repo)
+    url = "gitRepoUrl=https://h/o/r.git"
+    assert generate_all(cli, repo, "flux", "--set", url, "-o", "out", path=".").returncode == 0
+    (repo / "out" / "_entrypoint.yaml").rename(repo / "out" / "renamed.yaml")
+    # Not a package, although it no longer looks like an earlier output.
+    done = generate_all(cli, repo, "flux", "--set", url, "-o", "out", path=".")
+    assert done.returncode == 0, done.stderr
+    assert "6 files for 4 packages" in done.stdout
