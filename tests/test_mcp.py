@@ -420,7 +420,9 @@ async def test_an_existing_different_file_is_kept_unless_force(
         session = step["sessionId"]
         message = await refused(client, stage="generate", sessionId=session)
         first, *diff = message.splitlines()
-        assert first == f"{target} exists with different content; generate again with force to replace it"
+        assert first == (
+            f"{target} exists with different content; generate again with force to replace it"
+        )
         assert "-# mine" in diff
         assert target.read_text() == "# mine\n"
         done = await call(client, stage="generate", sessionId=session, force=True)
