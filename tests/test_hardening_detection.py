@@ -228,11 +228,6 @@ def test_generate_for_a_package_holding_a_bomb_stays_bounded(tmp_path: Path) -> 
     assert "kind: Kustomization" in done.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="validation expands aliases: load_documents must refuse excessive aliasing, as Go's "
-    "YAML decoder does, and messages must not repr a whole value (gitops_core/validation)",
-)
 @pytest.mark.parametrize("where", ["kind", "spec"])
 def test_validate_refuses_an_alias_bomb_in_bounded_memory(tmp_path: Path, where: str) -> None:
     bomb = alias_bomb()

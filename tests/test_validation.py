@@ -442,3 +442,25 @@ def test_any_value_anywhere_gives_problems_not_exceptions(base: Base, data: st.D
     for problem in validate_documents([document], source="r.yaml", store=STORE):
         assert str(problem).splitlines() == [str(problem)]
         assert str(problem).startswith("r.yaml#0 ")
+
+
+def test_moderate_aliasing_is_read_and_a_billion_laughs_bomb_is_refused() -> None:
+    anchors = (
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n"
+        "  labels: &labels {app: a, tier: web}\n  annotations: *labels\n"
+    )
+    assert load_documents(anchors) == [
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": "a",
+                "labels": {"app": "a", "tier": "web"},
+                "annotations": {"app": "a", "tier": "web"},
+            },
+        }
+    ]
+    levels = ["a0: &a0 [" + ", ".join(['"lol"'] * 10) + "]"]
+    levels += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    with pytest.raises(UsageError, match=r"^bomb.yaml#1: the document contains excessive aliasing"):
+        load_documents("---\n{}\n---\n" + "\n".join(levels) + "\n", source="bomb.yaml")

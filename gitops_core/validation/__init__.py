@@ -226,17 +226,59 @@ def load_documents(text: str, *, source: str = "<string>") -> list[object]:
 
     Scalars resolve as in Go's YAML 1.1 decoder where PyYAML differs: a timestamp such as
     ``2026-01-01`` stays a string, and ``1e3`` is a number. Raises UsageError (naming
-    ``source``) for text that is not YAML.
+    ``source``) for text that is not YAML, and for a document that aliases excessively (a
+    "billion laughs" bomb), which Go's decoder refuses too.
     """
     import yaml
 
     try:
-        return list(yaml.load_all(text, Loader=_go_like_loader()))
+        documents = list(yaml.load_all(text, Loader=_go_like_loader()))
     except yaml.MarkedYAMLError as exc:
         where = f" at line {exc.problem_mark.line + 1}" if exc.problem_mark else ""
         raise UsageError(f"{source}: not valid YAML{where}: {exc.problem}") from exc
     except yaml.YAMLError as exc:
         raise UsageError(f"{source}: not valid YAML: {exc}") from exc
+    for index, document in enumerate(documents):
+        if _excessive_aliasing(document):
+            raise UsageError(
+                f"{source}#{index}: the document contains excessive aliasing (a YAML bomb?); "
+                "the Kubernetes API server refuses it too"
+            )
+    return documents
+
+
+def _allowed_alias_ratio(decoded: int) -> float:
+    """yaml.v2's allowedAliasRatio: 99% for small documents, down to 10% for huge ones."""
+    low, high = 400_000, 4_000_000
+    if decoded <= low:
+        return 0.99
+    if decoded >= high:
+        return 0.10
+    return 0.99 - 0.89 * (decoded - low) / (high - low)
+
+
+def _excessive_aliasing(document: object) -> bool:
+    """Go's rule, on the loaded data: too many values reached only through aliases.
+
+    PyYAML shares one object per anchor, so loading a bomb is cheap but walking it is not;
+    this walk stops as soon as Go's decoder would (after ~1,000 values for a bomb).
+    """
+    decoded = aliased = 0
+    seen: set[int] = set()
+    stack: list[tuple[object, bool]] = [(document, False)]
+    while stack:
+        node, in_alias = stack.pop()
+        decoded += 1
+        aliased += in_alias
+        if aliased > 100 and decoded > 1000 and aliased / decoded > _allowed_alias_ratio(decoded):
+            return True
+        if isinstance(node, dict | list):
+            if id(node) in seen:
+                in_alias = True  # a second visit of the same container is an alias
+            seen.add(id(node))
+            children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
+            stack.extend((child, in_alias) for child in children)
+    return False
 
 
 @functools.cache
