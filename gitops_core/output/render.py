@@ -26,6 +26,7 @@ _NUMBER = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def needs_quotes(value: str) -> bool:
@@ -43,6 +44,9 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if not value.isascii() and _SURROGATE.search(value):
+        # PyYAML would write "\uDCFF", which every YAML parser refuses: fail here, not there.
+        raise ValueError(f"{value!r:.80} holds a lone surrogate (undecodable bytes), not text")
     style: str | None = None
     if any(not char.isprintable() and char != "\n" for char in value):
         # Tabs, NEL, U+2028, BOMs, control characters: only escapes in double quotes survive
