@@ -254,9 +254,7 @@ def generate_all(
     )
     first = configs[0].shared
     source = _source_name(str(first["gitRepoUrl"]))
-    entrypoint = (
-        to_dns1123_label(repo_folder.replace("/", "-"), MAX_NAME) if repo_folder != "." else ""
-    ) or f"{source}-{provider.id}"
+    entrypoint = (_label(repo_folder) if repo_folder != "." else "") or f"{source}-{provider.id}"
     bundle = Bundle(
         folder=repo_folder,
         names=tuple(package_names([_basis(p) for p in packages], {source, entrypoint})),

@@ -67,7 +67,7 @@ def test_the_example_gives_a_file_per_package_and_an_entry_point(
     done = generate_all(cli, example_repo, provider, "-o", str(folder))
     assert done.returncode == 0, done.stderr
     files = assert_sound(cli, folder)
-    shared = ["_source.yaml"] if provider == "flux" else []
+    shared = ["_namespace.yaml", "_source.yaml"] if provider == "flux" else []
     assert sorted(files) == ["_entrypoint.yaml", *shared, *EXAMPLE_FILES]
     (entry,) = files["_entrypoint.yaml"]
     assert entry["metadata"]["name"] == "deploy-gitops-" + provider
@@ -79,7 +79,10 @@ def test_the_example_gives_a_file_per_package_and_an_entry_point(
         assert entry["spec"]["sourceRef"] == {"kind": "GitRepository", "name": "shop"}
         sources = [d for docs in files.values() for d in docs if d["kind"] == "GitRepository"]
         assert [s["metadata"]["name"] for s in sources] == ["shop"]
-        assert [d["kind"] for d in files["_source.yaml"]] == ["GitRepository", "Namespace"]
+        assert [d["kind"] for d in files["_source.yaml"]] == ["GitRepository"]
+        assert files["_namespace.yaml"] == [
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
+        ]
         refs = {d["spec"].get("sourceRef", {}).get("name") for n in EXAMPLE_FILES for d in files[n]}
         refs |= {d["spec"]["chart"]["spec"]["sourceRef"]["name"] for d in files[EXAMPLE_FILES[0]]}
         assert refs - {None} == {"shop"}
@@ -159,7 +162,7 @@ def test_a_second_run_is_byte_identical_and_replaces_nothing(
     first = {p.name: p.read_bytes() for p in folder.iterdir()}
     done = generate_all(cli, example_repo, "flux")
     assert done.returncode == 0, done.stderr
-    assert "(6 unchanged)" in done.stdout
+    assert "(7 unchanged)" in done.stdout
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == first
 
 
@@ -319,4 +322,4 @@ def test_the_output_folder_is_left_out_of_the_packages(cli: CliRunner, tmp_path:
     # Not a package, although it no longer looks like an earlier output.
     done = generate_all(cli, repo, "flux", "--set", url, "-o", "out", path=".")
     assert done.returncode == 0, done.stderr
-    assert "6 files for 4 packages" in done.stdout
+    assert "7 files for 4 packages" in done.stdout

@@ -1,0 +1,280 @@
+"""Benchmark ``gitops generate --all`` on the synthetic monorepo against the work it cannot avoid.
+
+Run from the repository root: ``python3 benchmarks/bench_generate_all.py`` (``--help`` for
+options). It builds the monorepo of :mod:`benchmarks.monorepo` once in a temporary folder, then,
+for each provider, in the same run and interleaved:
+
+* **detection alone** — :func:`gitops_core.detection.detect` over the tree;
+* **validation alone** — reading, parsing and validating the files ``--all`` writes, with a
+  fresh schema store (schemas loaded and compiled once, as ``--all`` does);
+* **library** — :func:`gitops_core.bundle.generate_all` + :func:`~gitops_core.bundle.write_bundle`
+  in this process, into a fresh folder: detected, configured, generated, validated, written;
+* **command** — the real ``gitops generate . --all`` as a fresh process, start-up included, with
+  its peak RSS (``getrusage`` of that child), also on a smaller tree to show how memory grows.
+
+Packages per second, and the ratio of ``--all`` to detection + validation (target: at least
+1,000 packages/s, within 1.5x of that sum). Below 1,000 packages/s a cProfile run of the library
+path says where the time goes. The section goes to stdout and to ``generate-all`` in
+``docs/benchmarks.md`` (``--no-docs`` leaves it alone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime
+import os
+import platform
+import pstats
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.docs import update_section  # noqa: E402
+from benchmarks.monorepo import build_monorepo  # noqa: E402
+
+PROVIDERS = ("flux", "argocd")
+ANSWERS = {"gitRepoUrl": "https://github.com/acme/monorepo.git", "destinationNamespace": "apps"}
+RATE_TARGET, RATIO_TARGET = 1000.0, 1.5
+#: Where the time of an --all run goes: (phase, function name as cProfile shows it).
+PHASES = (
+    ("detection", "detect"),
+    ("answers (configure)", "configure"),
+    ("templates (fill)", "fill"),
+    ("YAML rendering", "render_documents"),
+    ("YAML parsing for validation", "load_documents"),
+    ("validation", "validate_documents"),
+    ("writing (write_file)", "write_file"),
+    ("  of which fsync", "<built-in method posix.fsync>"),
+)
+
+
+def command(root: Path, provider: str, folder: Path) -> list[str]:
+    sets = [arg for key, value in ANSWERS.items() for arg in ("--set", f"{key}={value}")]
+    return [
+        sys.executable,
+        "-m",
+        "gitops_core",
+        "generate",
+        str(root),
+        "--provider",
+        provider,
+        "--all",
+        "-o",
+        str(folder),
+        *sets,
+    ]
+
+
+# Started from a small helper process: a child's peak RSS counts the image it was forked from
+# before exec, so measured from this (large) process every run would look as big as this one.
+MEASURE = """\
+import resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+seconds = time.perf_counter() - start
+if done.returncode != 0:
+    sys.exit(done.stderr.decode())
+print(seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def run_command(root: Path, provider: str, folder: Path) -> tuple[float, int]:
+    """Seconds and peak RSS (bytes) of the real command, as a fresh process."""
+    shutil.rmtree(folder, ignore_errors=True)
+    path = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, *command(root, provider, folder)],
+        env={**os.environ, "PYTHONPATH": path},
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"gitops generate --all failed:\n{done.stderr}")
+    seconds, kilobytes = done.stdout.split()
+    return float(seconds), int(kilobytes) * 1024
+
+
+def run_library(root: Path, provider_id: str, folder: Path) -> float:
+    from gitops_core.bundle import generate_all, write_bundle
+    from gitops_core.plugins import Providers
+
+    shutil.rmtree(folder, ignore_errors=True)
+    start = time.perf_counter()
+    provider = Providers.discover().get(provider_id)
+    write_bundle(generate_all(root, provider, ANSWERS, folder))
+    return time.perf_counter() - start
+
+
+def detection_alone(root: Path) -> float:
+    from gitops_core.detection import detect
+
+    start = time.perf_counter()
+    detect(root)
+    return time.perf_counter() - start
+
+
+def validation_alone(folder: Path, provider_id: str) -> float:
+    """Validate what --all wrote, as `gitops validate` would, schemas loaded once."""
+    from gitops_core.plugins import Providers
+    from gitops_core.resources import schema_dir
+    from gitops_core.validation import SchemaStore, load_documents, validate_documents
+
+    files = sorted(folder.iterdir())
+    start = time.perf_counter()
+    provider = Providers.discover().get(provider_id)
+    store = SchemaStore([schema_dir("gitops_core", "") / "kubernetes", *provider.schema_dirs()])
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        problems = validate_documents(load_documents(text), source=path.name, store=store)
+        assert not problems, problems
+    return time.perf_counter() - start
+
+
+def median_of(repeat: int, measure: Callable[[], float]) -> float:
+    return statistics.median(measure() for _ in range(repeat))
+
+
+def profile(root: Path, provider: str, folder: Path) -> list[tuple[str, float]]:
+    """Seconds per phase of one library run under cProfile (inflated, compare them only)."""
+    profiler = cProfile.Profile()
+    profiler.runcall(run_library, root, provider, folder)
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    cumulative: dict[str, float] = {}
+    for (_, _, name), (_, _, _, cumtime, _) in stats.items():
+        cumulative[name] = max(cumulative.get(name, 0.0), cumtime)
+    total = sum(cumulative.get(name, 0.0) for _, name in PHASES if not _.startswith(" "))
+    return [
+        ("total profiled", total),
+        *((label, cumulative.get(name, 0.0)) for label, name in PHASES),
+    ]
+
+
+def report(
+    packages: int,
+    rows: dict[str, dict[str, float]],
+    memory: dict[str, dict[int, int]],
+    profiles: dict[str, list[tuple[str, float]]],
+    repeat: int,
+    build_seconds: float,
+) -> str:
+    lines = [
+        "## generate --all on a monorepo",
+        "",
+        "`python3 benchmarks/bench_generate_all.py` builds the synthetic monorepo of",
+        f"`benchmarks/monorepo.py` ({packages:,} packages) and runs `gitops generate --all` on it",
+        "for each provider: detected, configured, generated, validated and written (one file per",
+        "package), in-process through the library and as the real command (start-up included).",
+        f"The tree took {build_seconds:.0f} s to build.",
+        "",
+        "| provider | detection alone | validation alone | library `--all` | packages/s | "
+        "vs detection + validation | command `--all` | packages/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    verdicts = []
+    for provider, row in rows.items():
+        floor = row["detect"] + row["validate"]
+        library_rate, command_rate = packages / row["library"], packages / row["command"]
+        ratio = row["library"] / floor
+        lines.append(
+            f"| {provider} | {row['detect']:.2f} s | {row['validate']:.2f} s | "
+            f"{row['library']:.2f} s | {library_rate:,.0f} | {ratio:.2f}x | "
+            f"{row['command']:.2f} s | {command_rate:,.0f} |"
+        )
+        verdicts.append(
+            f"{provider}: {command_rate:,.0f} packages/s as a command "
+            f"({'met' if command_rate >= RATE_TARGET else 'not met'}), "
+            f"{ratio:.2f}x detection + validation "
+            f"({'met' if ratio <= RATIO_TARGET else 'not met'})"
+        )
+    lines += [
+        "",
+        f"Targets: at least {RATE_TARGET:,.0f} packages/s, within {RATIO_TARGET}x of detection + "
+        "validation alone. " + "; ".join(verdicts) + ".",
+        "",
+        "Peak RSS of the command (`getrusage` of the child, from a small parent process):",
+        "",
+        "| provider | " + " | ".join(f"{n:,} packages" for n in next(iter(memory.values()))) + " |",
+        "|---|" + "---:|" * len(next(iter(memory.values()))),
+    ]
+    for provider, by_size in memory.items():
+        cells = " | ".join(f"{rss / 2**20:.0f} MiB" for rss in by_size.values())
+        lines.append(f"| {provider} | {cells} |")
+    if profiles:
+        labels = [label for label, _ in next(iter(profiles.values()))]
+        lines += [
+            "",
+            f"Below {RATE_TARGET:,.0f} packages/s, so profiled (cProfile, one library run; "
+            "seconds are inflated by the profiler, compare them with each other):",
+            "",
+            "| phase | " + " | ".join(profiles) + " |",
+            "|---|" + "---:|" * len(profiles),
+        ]
+        for index, label in enumerate(labels):
+            cells = " | ".join(f"{phases[index][1]:.2f} s" for phases in profiles.values())
+            lines.append(f"| {label} | {cells} |")
+    lines += [
+        "",
+        f"Medians of {repeat} interleaved runs; {datetime.date.today().isoformat()}, Python "
+        f"{platform.python_version()}, {platform.system()} {platform.machine()}, "
+        f"{os.cpu_count()} CPUs.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser.add_argument("--packages", type=int, default=5000)
+    parser.add_argument("--small", type=int, default=1000, help="smaller tree, for memory growth")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-generate-all-") as tmp:
+        start = time.perf_counter()
+        root = build_monorepo(Path(tmp) / "mono", packages=args.packages, seed=args.seed).root
+        small = build_monorepo(Path(tmp) / "small", packages=args.small, seed=args.seed).root
+        build_seconds = time.perf_counter() - start
+        rows: dict[str, dict[str, float]] = {}
+        memory: dict[str, dict[int, int]] = {}
+        runs: dict[str, dict[str, list[float]]] = {p: {} for p in PROVIDERS}
+        for provider in PROVIDERS:  # warm-up: imports, and the tree in the page cache
+            run_library(root, provider, root / f"gitops-{provider}")
+        for _ in range(args.repeat):
+            for provider in PROVIDERS:
+                folder = root / f"gitops-{provider}"
+                timings = runs[provider]
+                timings.setdefault("detect", []).append(detection_alone(root))
+                timings.setdefault("library", []).append(run_library(root, provider, folder))
+                timings.setdefault("validate", []).append(validation_alone(folder, provider))
+                seconds, _ = run_command(root, provider, folder)
+                timings.setdefault("command", []).append(seconds)
+        for provider in PROVIDERS:
+            rows[provider] = {k: statistics.median(v) for k, v in runs[provider].items()}
+            memory[provider] = {
+                size: run_command(tree, provider, tree / f"gitops-{provider}")[1]
+                for size, tree in ((args.small, small), (args.packages, root))
+            }
+        profiles = {
+            provider: profile(root, provider, root / f"gitops-{provider}")
+            for provider in PROVIDERS
+            if args.packages / rows[provider]["command"] < RATE_TARGET
+        }
+        section = report(args.packages, rows, memory, profiles, args.repeat, build_seconds)
+    print(section)
+    if not args.no_docs:
+        update_section("generate-all", section)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
