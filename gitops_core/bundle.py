@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Literal
 
 import attrs
 
+from gitops_core import workflow
 from gitops_core.checks import to_dns1123_label
 from gitops_core.errors import (
     InvalidManifestError,
@@ -41,7 +42,15 @@ from gitops_core.errors import (
     ProviderError,
     UsageError,
 )
-from gitops_core.models import DetectedPackage, GeneratedOutput, GitOpsConfig, Value
+from gitops_core.models import (
+    ENTRYPOINT_FILE,
+    Bundle,
+    BundleOutput,
+    DetectedPackage,
+    GeneratedOutput,
+    GitOpsConfig,
+    Value,
+)
 from gitops_core.output import WriteResult, write_file
 
 if TYPE_CHECKING:
@@ -60,7 +69,6 @@ __all__ = [
 #: Answers that belong to one package: with ``--all`` each package gets its own.
 PER_PACKAGE_ANSWERS = ("gitRepoPath", "outputPath")
 MAX_NAME = 63
-ENTRYPOINT_FILE = "_entrypoint.yaml"
 #: Files that would turn the folder into something else for kustomize, Flux or Argo CD.
 _MARKER_FILES = frozenset(
     {"kustomization.yaml", "kustomization.yml", "Kustomization", "Chart.yaml"}
@@ -78,37 +86,6 @@ class PerPackageAnswersError(UsageError):
             f"cannot be given with --all (each package's come from its path); leave "
             f"{'them' if plural else 'it'} out, or generate that package alone with --package"
         )
-
-
-@attrs.frozen(kw_only=True)
-class Bundle:
-    """What the core fixed for a set of packages generated together.
-
-    ``folder``: the output folder's path inside the Git repository (``/``-separated, ``.`` for
-    the root), which the entry point deploys. ``names``: each package's object name, in the
-    order of the configs, unique DNS-1123 labels; package *i*'s file is ``names[i] + ".yaml"``.
-    ``source``: the name of a source shared by the set (the repository's name as a label).
-    ``entrypoint``: the name of the entry-point object, ``entrypoint_file`` its file's.
-    ``given``: the ids of the answers the user gave, so that a provider can refuse those it
-    declares per package.
-    """
-
-    folder: str
-    names: tuple[str, ...]
-    source: str
-    entrypoint: str
-    entrypoint_file: str = ENTRYPOINT_FILE
-    given: frozenset[str] = frozenset()
-
-
-@attrs.frozen(kw_only=True)
-class BundleOutput:
-    """What a provider returns for a set: ``packages`` in the order of the configs, ``shared``
-    files written once for the set, and the ``entrypoint`` file that deploys the folder."""
-
-    packages: tuple[GeneratedOutput, ...]
-    shared: tuple[GeneratedOutput, ...]
-    entrypoint: GeneratedOutput
 
 
 Role = Literal["package", "shared", "entrypoint"]
@@ -233,7 +210,6 @@ def generate_all(
     the repository), ProviderError, or InvalidManifestError naming every problem; nothing is
     written here.
     """
-    from gitops_core import workflow
     from gitops_core.git import git_facts
 
     refused = [answer for answer in PER_PACKAGE_ANSWERS if answer in provided]
@@ -333,15 +309,10 @@ def _object_key(document: Mapping[str, Value]) -> tuple[str, str, str]:
 
 def _validate(files: Iterable[BundleFile], provider: Provider) -> None:
     """Validate the YAML that will be written, every file against one warm schema store."""
-    from gitops_core.resources import schema_dir
-    from gitops_core.validation import SchemaStore, load_documents, validate_documents
-
-    store = SchemaStore([schema_dir("gitops_core", "") / "kubernetes", *provider.schema_dirs()])
+    store = workflow.schema_store(provider)
     problems = []
     for item in files:
-        source = item.path.name
-        documents = load_documents(item.output.manifests, source=source)
-        problems += validate_documents(documents, source=source, store=store)
+        problems += workflow.output_problems(item.output, store, item.path.name)
     if problems:
         raise InvalidManifestError("\n".join(str(p) for p in problems))
 

@@ -42,8 +42,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from importlib.resources import files
-from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -51,14 +50,22 @@ import cattrs
 import yaml
 from cattrs.gen import make_dict_structure_fn, override
 
-from gitops_core.bundle import Bundle, BundleOutput, PerPackageAnswersError
+from gitops_core.bundle import PerPackageAnswersError
 from gitops_core.checks import to_dns1123_label
 from gitops_core.errors import UsageError
 from gitops_core.hookspecs import hookimpl
-from gitops_core.models import Condition, GeneratedOutput, GitOpsConfig, Question, Value
+from gitops_core.models import (
+    Bundle,
+    BundleOutput,
+    Condition,
+    GeneratedOutput,
+    GitOpsConfig,
+    Question,
+    Value,
+)
 from gitops_core.output import render_documents
 from gitops_core.questions import QuestionFileError, load_package_questions, shared_questions
-from gitops_core.resources import schema_dir
+from gitops_core.resources import package_dir, schema_dir
 
 __all__ = [
     "BundleContext",
@@ -259,7 +266,7 @@ class DeclarativeProvider:
     @functools.cached_property
     def definition(self) -> Definition:
         source = f"{self.package}/manifests.yaml"
-        text = (files(self.package) / "manifests.yaml").read_text(encoding="utf-8")
+        text = (package_dir(self.package) / "manifests.yaml").read_text(encoding="utf-8")
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
@@ -303,7 +310,7 @@ class DeclarativeProvider:
         return {"outputPath": f"./{self.definition.provider.filename}", **self.definition.defaults}
 
     @hookimpl
-    def gitops_schema_dirs(self) -> Sequence[Traversable]:
+    def gitops_schema_dirs(self) -> Sequence[Path]:
         return [schema_dir(self.package, self.schemas)] if self.schemas else []
 
     @hookimpl

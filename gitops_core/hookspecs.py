@@ -10,7 +10,7 @@ The core calls each provider's own implementations one at a time (see
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -18,7 +18,7 @@ import pluggy
 from gitops_core.models import GeneratedOutput, GitOpsConfig, Question
 
 if TYPE_CHECKING:
-    from gitops_core.bundle import Bundle, BundleOutput
+    from gitops_core.models import Bundle, BundleOutput
 
 _spec = pluggy.HookspecMarker("gitops_core")
 hookimpl = pluggy.HookimplMarker("gitops_core")
@@ -55,7 +55,7 @@ class GitOpsGenerator:
         """
 
     @_spec
-    def gitops_schema_dirs(self) -> Sequence[Traversable]:  # type: ignore[empty-body]
+    def gitops_schema_dirs(self) -> Sequence[Path]:  # type: ignore[empty-body]
         """Folders of JSON Schemas (``<group>_<version>_<kind>.json``) for the kinds it emits."""
 
     @_spec

@@ -134,3 +134,38 @@ class GeneratedOutput:
     filename: str
     description: str
     notes: tuple[str, ...] = ()
+
+
+#: The file of a set's entry point (``generate --all``).
+ENTRYPOINT_FILE = "_entrypoint.yaml"
+
+
+@attrs.frozen(kw_only=True)
+class Bundle:
+    """What the core fixed for a set of packages generated together.
+
+    ``folder``: the output folder's path inside the Git repository (``/``-separated, ``.`` for
+    the root), which the entry point deploys. ``names``: each package's object name, in the
+    order of the configs, unique DNS-1123 labels; package *i*'s file is ``names[i] + ".yaml"``.
+    ``source``: the name of a source shared by the set (the repository's name as a label).
+    ``entrypoint``: the name of the entry-point object, ``entrypoint_file`` its file's.
+    ``given``: the ids of the answers the user gave, so that a provider can refuse those it
+    declares per package.
+    """
+
+    folder: str
+    names: tuple[str, ...]
+    source: str
+    entrypoint: str
+    entrypoint_file: str = ENTRYPOINT_FILE
+    given: frozenset[str] = frozenset()
+
+
+@attrs.frozen(kw_only=True)
+class BundleOutput:
+    """What a provider returns for a set: ``packages`` in the order of the configs, ``shared``
+    files written once for the set, and the ``entrypoint`` file that deploys the folder."""
+
+    packages: tuple[GeneratedOutput, ...]
+    shared: tuple[GeneratedOutput, ...]
+    entrypoint: GeneratedOutput

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib.metadata import EntryPoint, entry_points
-from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -18,10 +18,10 @@ import pluggy
 
 from gitops_core.errors import GitOpsError, ProviderError, UsageError
 from gitops_core.hookspecs import GitOpsGenerator
-from gitops_core.models import GeneratedOutput, GitOpsConfig, Question, Value
+from gitops_core.models import BundleOutput, GeneratedOutput, GitOpsConfig, Question, Value
 
 if TYPE_CHECKING:
-    from gitops_core.bundle import Bundle, BundleOutput
+    from gitops_core.models import Bundle
 
 ENTRY_POINT_GROUP = "gitops_core"
 
@@ -94,14 +94,12 @@ class Provider:
 
     def generate_all(self, configs: Sequence[GitOpsConfig], bundle: Bundle) -> BundleOutput:
         """The files for every package of a ``generate --all`` set (:mod:`gitops_core.bundle`)."""
-        from gitops_core.bundle import BundleOutput  # late: it loads the YAML writer
-
         output: BundleOutput = self._call(
             "gitops_generate_all", BundleOutput, configs=configs, bundle=bundle
         )
         return output
 
-    def schema_dirs(self) -> tuple[Traversable, ...]:
+    def schema_dirs(self) -> tuple[Path, ...]:
         return tuple(self._call("gitops_schema_dirs", (list, tuple)))
 
 
@@ -182,10 +180,10 @@ class Providers:
                 errors.append(exc)
         return loaded, errors
 
-    def schema_dirs(self) -> tuple[Sequence[Traversable], list[ProviderError]]:
+    def schema_dirs(self) -> tuple[Sequence[Path], list[ProviderError]]:
         """The schema folders of every provider that loads, and the errors of the others."""
         loaded, errors = self.load_all()
-        dirs: list[Traversable] = []
+        dirs: list[Path] = []
         for provider in loaded:
             try:
                 dirs.extend(provider.schema_dirs())

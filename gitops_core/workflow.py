@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_core.errors import InvalidManifestError, UsageError
 from gitops_core.git import GitFacts, git_facts
@@ -15,6 +16,9 @@ from gitops_core.models import DetectedPackage, GeneratedOutput, GitOpsConfig, Q
 from gitops_core.plugins import Provider
 from gitops_core.questions import AnswerError, coerce_answer, resolve_answers, shared_questions
 from gitops_core.resources import schema_dir
+
+if TYPE_CHECKING:
+    from gitops_core.validation import Problem, SchemaStore
 
 __all__ = [
     "MissingAnswersError",
@@ -128,13 +132,24 @@ def configure(
     )
 
 
-def validate_output(output: GeneratedOutput, provider: Provider) -> None:
-    """Validate the YAML that will be written (not just the provider's data); raise if invalid."""
-    from gitops_core.validation import SchemaStore, load_documents, validate_documents
+def schema_store(provider: Provider) -> SchemaStore:
+    """The schemas a provider's output is checked against: its own and the core's."""
+    from gitops_core.validation import SchemaStore
 
-    store = SchemaStore([schema_dir("gitops_core", "") / "kubernetes", *provider.schema_dirs()])
-    documents = load_documents(output.manifests, source=output.filename)
-    problems = validate_documents(documents, source=output.filename, store=store)
+    return SchemaStore([schema_dir("gitops_core", "") / "kubernetes", *provider.schema_dirs()])
+
+
+def output_problems(output: GeneratedOutput, store: SchemaStore, source: str) -> list[Problem]:
+    """What is wrong with the YAML that will be written (not just the provider's data)."""
+    from gitops_core.validation import load_documents, validate_documents
+
+    documents = load_documents(output.manifests, source=source)
+    return validate_documents(documents, source=source, store=store)
+
+
+def validate_output(output: GeneratedOutput, provider: Provider) -> None:
+    """Raise :class:`InvalidManifestError`, one line per problem, unless the output is valid."""
+    problems = output_problems(output, schema_store(provider), output.filename)
     if problems:
         raise InvalidManifestError("\n".join(str(p) for p in problems))
 

@@ -15,10 +15,9 @@ import yaml
 from conftest import EXAMPLES, CliRunner, git, only_line
 
 from gitops_core import hookimpl
-from gitops_core.bundle import Bundle, BundleOutput
 from gitops_core.checks import is_dns1123_label
 from gitops_core.cli import main
-from gitops_core.models import GeneratedOutput, GitOpsConfig, Question
+from gitops_core.models import Bundle, BundleOutput, GeneratedOutput, GitOpsConfig, Question
 from gitops_core.plugins import Providers, ProviderSource
 from gitops_core.resources import schema_dir
 

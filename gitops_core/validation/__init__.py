@@ -17,7 +17,6 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,11 +105,11 @@ class SchemaStore:
     compiled validator (or the fact that there is none) is kept for the next document.
     """
 
-    def __init__(self, folders: Iterable[Traversable | Path]) -> None:
+    def __init__(self, folders: Iterable[Path]) -> None:
         self._folders = tuple(folders)
         self._compiled: dict[tuple[str, str], CompiledSchema | None] = {}
 
-    def schema_file(self, api_version: str, kind: str) -> Traversable | Path | None:
+    def schema_file(self, api_version: str, kind: str) -> Path | None:
         """The file holding the schema for ``api_version`` + ``kind``, if any folder has it."""
         try:
             name = schema_file_name(api_version, kind)
