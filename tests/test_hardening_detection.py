@@ -105,8 +105,9 @@ def detect_as_nobody(root: Path) -> subprocess.CompletedProcess[str]:
     if os.geteuid() != 0:
         return gitops("detect", "--json", str(root))
     script = (
-        "import argparse, gettext, locale, os, sys, json, reprlib, yaml\n"
+        "import os, sys, json, yaml\n"
         "import gitops_core.cli, gitops_core.detection\n"
+        "gitops_core.cli.build_parser().parse_args(sys.argv[1:])  # import what parsing needs\n"
         "os.setgid(65534); os.setuid(65534)\n"
         "sys.exit(gitops_core.cli.main(sys.argv[1:]))\n"
     )

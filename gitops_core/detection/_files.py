@@ -155,7 +155,9 @@ def load_yaml_or_none(text: str) -> tuple[Any, bool]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         return yaml.load(text, Loader=loader), True
-    except (yaml.YAMLError, RecursionError):  # the pure-Python loader recurses per nesting level
+    # The pure-Python loader (without libyaml) recurses once per nesting level and raises
+    # ValueError or OverflowError for an escape such as "\U99999999".
+    except (yaml.YAMLError, RecursionError, ValueError, OverflowError):
         return None, False
 
 

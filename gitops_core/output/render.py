@@ -27,6 +27,7 @@ _NUMBER = re.compile(
 )
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_SIGN_OR_DIGIT = frozenset("+-0123456789")
 
 
 def needs_quotes(value: str) -> bool:
@@ -35,6 +36,13 @@ def needs_quotes(value: str) -> bool:
         value.lower() in _KEYWORDS
         or _NUMBER.match(value) is not None
         or _TIMESTAMP.match(value) is not None
+        # Go's yaml.v2/v3 drop every "_" from a scalar starting with a sign or digit before
+        # parsing it as a number: "-_1" is -1, "0_x1F" is 31, "1e_3" is 1000.
+        or (
+            value[:1] in _SIGN_OR_DIGIT
+            and "_" in value
+            and _NUMBER.match(value.replace("_", "")) is not None
+        )
     )
 
 

@@ -85,9 +85,12 @@ def _question_schema_validator() -> Any:
 
 def load_questions(text: str, source: str) -> tuple[Question, ...]:
     """Parse and check a question file; ``source`` names it in error messages."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        data = yaml.load(text, Loader=loader)
+    # The pure-Python loader raises ValueError or OverflowError for an escape such as "\U99999999"
+    # (libyaml reports it as a YAMLError) and recurses once per level of nesting.
+    except (yaml.YAMLError, ValueError, OverflowError, RecursionError) as exc:
         raise QuestionFileError(f"{source}: not valid YAML: {exc}".replace("\n", " ")) from None
     errors = list(_question_schema_validator().iter_errors(data))
     if errors:
