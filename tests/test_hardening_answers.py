@@ -356,3 +356,18 @@ def test_cli_answers_file_with_every_id_wrong_gives_one_line_per_id(
         line.removeprefix("gitops: error: ").split(":")[0] for line in done.stderr.splitlines()
     ]
     assert named == QUESTION_IDS[provider_id]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="cli._load_answers_file uses yaml.safe_load (the pure loader), which raises "
+    "OverflowError for the escape \\U99999999: catch ValueError/OverflowError, or use libyaml",
+)
+def test_cli_answers_file_with_an_impossible_escape_is_one_line(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text('targetRevision: "\\U99999999"\n')
+    done = generate(cli, "flux", f"--answers={answers}")
+    assert done.returncode == 2
+    assert only_line(done.stderr).startswith(f"gitops: error: --answers {answers}: not valid")
