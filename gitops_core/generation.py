@@ -47,7 +47,6 @@ from typing import Any
 
 import attrs
 import cattrs
-import yaml
 from cattrs.gen import make_dict_structure_fn, override
 
 from gitops_core.bundle import PerPackageAnswersError
@@ -66,6 +65,7 @@ from gitops_core.models import (
 from gitops_core.output import render_documents
 from gitops_core.questions import QuestionFileError, load_package_questions, shared_questions
 from gitops_core.resources import package_dir, schema_dir
+from gitops_core.yamlio import InvalidYAML, safe_load
 
 __all__ = [
     "BundleContext",
@@ -268,9 +268,9 @@ class DeclarativeProvider:
         source = f"{self.package}/manifests.yaml"
         text = (package_dir(self.package) / "manifests.yaml").read_text(encoding="utf-8")
         try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise DefinitionError(f"{source}: not valid YAML: {exc}".replace("\n", " ")) from None
+            data = safe_load(text)
+        except InvalidYAML as exc:
+            raise DefinitionError(f"{source}: not valid YAML: {exc}") from None
         definition = _structure_definition(data, source)
         ids = {q.id for q in (*shared_questions(), *self.questions)}
         fns = set(self.functions)

@@ -151,7 +151,13 @@ def validate_output(output: GeneratedOutput, provider: Provider) -> None:
     """Raise :class:`InvalidManifestError`, one line per problem, unless the output is valid."""
     problems = output_problems(output, schema_store(provider), output.filename)
     if problems:
-        raise InvalidManifestError("\n".join(str(p) for p in problems))
+        # The user's answers passed their checks, so the provider is the one to report to.
+        raise InvalidManifestError(
+            "\n".join(
+                [f"provider from {provider.distribution} generated an invalid manifest:"]
+                + [str(p) for p in problems]
+            )
+        )
 
 
 def generate(config: GitOpsConfig, provider: Provider) -> GeneratedOutput:

@@ -253,25 +253,9 @@ def test_text_answers_to_yes_no_questions_and_booleans_to_text_questions(
         assert refused(result, question_id), (question_id, wrong)
 
 
-#: Optional questions whose empty answer drops a field the manifest needs: an invalid HelmRelease
-#: (exit 1), or objects without a namespace that land wherever kubectl points. Each needs
-#: ``required: true`` in the Flux questions.yaml, as Argo CD's applicationNamespace has.
-EMPTY_NOT_HANDLED = {("flux", "fluxNamespace"), ("flux", "reconcileInterval")}
-
-
 @pytest.mark.parametrize(
     ("provider_id", "question_id"),
-    [
-        pytest.param(
-            pid,
-            qid,
-            marks=[pytest.mark.xfail(strict=True, reason="needs required: true")]
-            if (pid, qid) in EMPTY_NOT_HANDLED
-            else [],
-        )
-        for pid in PACKAGES
-        for qid in QUESTION_IDS[pid]
-    ],
+    [(pid, qid) for pid in PACKAGES for qid in QUESTION_IDS[pid]],
 )
 def test_an_empty_answer_is_refused_missing_or_no_value(
     providers: Providers, provider_id: str, question_id: str
@@ -358,11 +342,6 @@ def test_cli_answers_file_with_every_id_wrong_gives_one_line_per_id(
     assert named == QUESTION_IDS[provider_id]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli._load_answers_file uses yaml.safe_load (the pure loader), which raises "
-    "OverflowError for the escape \\U99999999: catch ValueError/OverflowError, or use libyaml",
-)
 def test_cli_answers_file_with_an_impossible_escape_is_one_line(
     cli: CliRunner, tmp_path: Path
 ) -> None:

@@ -209,21 +209,11 @@ def test_an_invalid_manifest_is_exit_1_and_nothing_is_written(
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the invalid-manifest error does not say which provider made it; workflow.generate "
-    "could prefix 'provider from <distribution> generated an invalid manifest:'",
-)
 def test_an_invalid_manifest_names_the_distribution(bin_dir: Path, tmp_path: Path) -> None:
     done = gitops(bin_dir, *generate_args("invalid"), "-o", "-", cwd=tmp_path)
     assert DISTRIBUTION in done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cmd_providers reads each provider's name outside the per-provider isolation: one "
-    "raising gitops_provider_name hides every provider (gitops_core/cli)",
-)
 def test_a_provider_whose_name_fails_does_not_hide_the_others(
     bin_dir: Path, tmp_path: Path
 ) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from gitops_core.errors import GitOpsError, OverwriteRefusedError, UsageError
+from gitops_core.errors import GitOpsError, OverwriteRefusedError, ProviderError, UsageError
 
 #: Answers files are small; a bigger one is a mistake, not something to load into memory.
 MAX_ANSWERS_BYTES = 1024 * 1024
@@ -45,10 +45,21 @@ def _providers() -> Any:
 
 def cmd_providers(args: argparse.Namespace) -> int:
     loaded, errors = _providers().load_all()
-    rows = [
-        {"id": p.id, "name": p.name, "distribution": p.distribution, "version": p.version}
-        for p in loaded
-    ]
+    rows = []
+    for provider in loaded:
+        try:
+            name = provider.name
+        except ProviderError as exc:  # one broken provider never hides the others
+            errors.append(exc)
+            continue
+        rows.append(
+            {
+                "id": provider.id,
+                "name": name,
+                "distribution": provider.distribution,
+                "version": provider.version,
+            }
+        )
     if args.json:
         _print_json(rows)
     elif rows:
@@ -105,7 +116,7 @@ def _parse_set(items: Sequence[str]) -> dict[str, str]:
 
 
 def _load_answers_file(name: str) -> dict[str, object]:
-    import yaml
+    from gitops_core.yamlio import InvalidYAML, safe_load
 
     path = Path(name)
     try:
@@ -116,10 +127,9 @@ def _load_answers_file(name: str) -> dict[str, object]:
     if len(raw) > MAX_ANSWERS_BYTES:
         raise UsageError(f"--answers {name}: larger than {MAX_ANSWERS_BYTES} bytes")
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        first = str(exc).splitlines()[0]
-        raise UsageError(f"--answers {name}: not valid YAML or JSON: {first}") from None
+        data = safe_load(raw.decode("utf-8"))
+    except (UnicodeDecodeError, InvalidYAML) as exc:
+        raise UsageError(f"--answers {name}: not valid YAML or JSON: {exc}") from None
     if data is None:
         return {}
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):

@@ -150,14 +150,11 @@ def load_yaml_or_none(text: str) -> tuple[Any, bool]:
 
     Always a safe loader: libyaml's when PyYAML has it, several times faster than the pure one.
     """
-    import yaml
+    from gitops_core.yamlio import InvalidYAML, safe_load
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=loader), True
-    # The pure-Python loader (without libyaml) recurses once per nesting level and raises
-    # ValueError or OverflowError for an escape such as "\U99999999".
-    except (yaml.YAMLError, RecursionError, ValueError, OverflowError):
+        return safe_load(text), True
+    except InvalidYAML:
         return None, False
 
 

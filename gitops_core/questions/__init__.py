@@ -18,7 +18,6 @@ from typing import Any
 
 import attrs
 import cattrs
-import yaml
 from cattrs.gen import make_dict_structure_fn, override
 
 from gitops_core import checks
@@ -33,6 +32,7 @@ from gitops_core.models import (
     Value,
 )
 from gitops_core.resources import package_dir, schema_dir
+from gitops_core.yamlio import InvalidYAML, safe_load
 
 __all__ = [
     "AnswerError",
@@ -85,13 +85,10 @@ def _question_schema_validator() -> Any:
 
 def load_questions(text: str, source: str) -> tuple[Question, ...]:
     """Parse and check a question file; ``source`` names it in error messages."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(text, Loader=loader)
-    # The pure-Python loader raises ValueError or OverflowError for an escape such as "\U99999999"
-    # (libyaml reports it as a YAMLError) and recurses once per level of nesting.
-    except (yaml.YAMLError, ValueError, OverflowError, RecursionError) as exc:
-        raise QuestionFileError(f"{source}: not valid YAML: {exc}".replace("\n", " ")) from None
+        data = safe_load(text)
+    except InvalidYAML as exc:
+        raise QuestionFileError(f"{source}: not valid YAML: {exc}") from None
     errors = list(_question_schema_validator().iter_errors(data))
     if errors:
         # The deepest error names the field at fault; shallower ones restate it for the parent.
