@@ -38,7 +38,6 @@ from gitops_core import workflow
 from gitops_core.checks import to_dns1123_label
 from gitops_core.errors import (
     InvalidManifestError,
-    OverwriteRefusedError,
     ProviderError,
     UsageError,
 )
@@ -51,7 +50,7 @@ from gitops_core.models import (
     GitOpsConfig,
     Value,
 )
-from gitops_core.output import WriteResult, write_file
+from gitops_core.output import WriteResult, write_files
 
 if TYPE_CHECKING:
     from gitops_core.plugins import Provider
@@ -337,26 +336,6 @@ def _notes(files: Iterable[BundleFile]) -> tuple[str, ...]:
 
 
 def write_bundle(result: BundleResult, *, force: bool = False) -> list[WriteResult]:
-    """Write every file atomically, after refusing (without ``force``) if any existing file
-    differs, so that a refusal writes nothing."""
-    if not force:
-        differing = [
-            item.path for item in result.files if _differs(item.path, item.output.manifests)
-        ]
-        if differing:
-            shown = ", ".join(str(p) for p in differing[:3])
-            more = f" and {len(differing) - 3} more" if len(differing) > 3 else ""
-            raise OverwriteRefusedError(
-                f"{len(differing)} file{'s' if len(differing) > 1 else ''} exist with different "
-                f"content ({shown}{more}); nothing was written; use --force to replace them"
-            )
-    return [write_file(item.path, item.output.manifests, force=force) for item in result.files]
-
-
-def _differs(path: Path, content: str) -> bool:
-    try:
-        return path.read_bytes() != content.encode("utf-8")
-    except FileNotFoundError:
-        return False
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a folder; a generated file would go there") from None
+    """Write every file atomically; without ``force`` an existing different file refuses the
+    whole set before anything is written."""
+    return write_files([(item.path, item.output.manifests) for item in result.files], force=force)

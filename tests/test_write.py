@@ -58,3 +58,34 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path: Path
         write_file(target, "new \udcff\n", force=True)  # a lone surrogate cannot be encoded
     assert target.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.yaml"]
+
+
+def test_a_set_is_refused_whole_when_one_file_differs(tmp_path: Path) -> None:
+    from gitops_core.output import write_files
+
+    (tmp_path / "b.yaml").write_text("mine\n")
+    items = [
+        (tmp_path / "a.yaml", "a\n"),
+        (tmp_path / "b.yaml", "b\n"),
+        (tmp_path / "c.yaml", "c\n"),
+    ]
+    with pytest.raises(
+        OverwriteRefusedError,
+        match=r"b.yaml exists with different content; "
+        r"nothing was written; use --force",
+    ):
+        write_files(items)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.yaml"]
+    results = write_files(items, force=True)
+    assert [r.status for r in results] == ["created", "replaced", "created"]
+    assert [r.status for r in write_files(items)] == ["unchanged"] * 3
+    assert (tmp_path / "b.yaml").read_text() == "b\n"
+
+
+def test_a_set_that_fails_while_staging_leaves_no_temporary_file(tmp_path: Path) -> None:
+    from gitops_core.output import write_files
+
+    items = [(tmp_path / "a.yaml", "a\n"), (tmp_path / "b.yaml", "bad \udcff\n")]
+    with pytest.raises(UnicodeEncodeError):
+        write_files(items)
+    assert list(tmp_path.iterdir()) == []

@@ -1,7 +1,7 @@
 """Output: rendering documents as YAML and writing files safely."""
 
 from gitops_core.output.render import needs_quotes, render_document, render_documents
-from gitops_core.output.write import WriteError, WriteResult, write_file
+from gitops_core.output.write import WriteError, WriteResult, write_file, write_files
 
 __all__ = [
     "WriteError",
@@ -10,4 +10,5 @@ __all__ = [
     "render_document",
     "render_documents",
     "write_file",
+    "write_files",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -55,6 +56,76 @@ def _read_existing(path: Path) -> str | None:
         return ""
 
 
+@attrs.frozen
+class _Plan:
+    """A write decided on: ``existing`` is the current text (None when there is no file)."""
+
+    path: Path
+    content: str
+    existing: str | None
+    diff: str
+
+
+def _plan(path: Path, content: str) -> _Plan | WriteResult:
+    existing = _read_existing(path)
+    if existing == content:
+        return WriteResult(path, "unchanged")
+    diff = diff_text(existing, content, path) if existing is not None else ""
+    return _Plan(path, content, existing, diff)
+
+
+def _stage(plan: _Plan, *, sync: bool) -> str:
+    """Write the new content beside the target; returns the temporary file's name."""
+    plan.path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temp_name = tempfile.mkstemp(
+        prefix=f".{plan.path.name}.", suffix=".tmp", dir=plan.path.parent
+    )
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            handle.write(plan.content)
+            handle.flush()
+            if sync:
+                os.fsync(handle.fileno())
+        if plan.existing is not None:
+            os.chmod(temp_name, plan.path.stat().st_mode & 0o7777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temp_name, 0o666 & ~umask)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return temp_name
+
+
+def _commit(plan: _Plan, temp_name: str) -> WriteResult:
+    os.replace(temp_name, plan.path)
+    return WriteResult(plan.path, "replaced" if plan.existing is not None else "created", plan.diff)
+
+
+def _refusal(plans: list[_Plan], *, of_a_set: bool = False) -> OverwriteRefusedError:
+    diff = "".join(p.diff for p in plans)
+    # In a set, say that the files that could have been written were not either.
+    nothing = "nothing was written; " if of_a_set else ""
+    if len(plans) == 1:
+        return OverwriteRefusedError(
+            f"{plans[0].path} exists with different content; {nothing}use --force to replace it",
+            diff,
+        )
+    shown = ", ".join(str(p.path) for p in plans[:3])
+    more = f" and {len(plans) - 3} more" if len(plans) > 3 else ""
+    return OverwriteRefusedError(
+        f"{len(plans)} files exist with different content ({shown}{more}); {nothing}"
+        "use --force to replace them",
+        diff,
+    )
+
+
+def _os_error(path: Path, exc: OSError) -> WriteError:
+    state = "the existing file is unchanged" if os.path.exists(path) else "nothing was written"
+    return WriteError(f"{path}: cannot write ({exc.strerror or exc}); {state}")
+
+
 def write_file(path: Path, content: str, *, force: bool = False) -> WriteResult:
     """Write ``content`` to ``path`` atomically.
 
@@ -64,38 +135,49 @@ def write_file(path: Path, content: str, *, force: bool = False) -> WriteResult:
     (read-only, full) is a one-line :class:`WriteError` and leaves no temporary file behind.
     """
     try:
-        return _write(path, content, force)
+        plan = _plan(path, content)
+        if isinstance(plan, WriteResult):
+            return plan
+        if plan.existing is not None and not force:
+            raise _refusal([plan])
+        return _commit(plan, _stage(plan, sync=True))
     except OSError as exc:
-        state = "the existing file is unchanged" if os.path.exists(path) else "nothing was written"
-        raise WriteError(f"{path}: cannot write ({exc.strerror or exc}); {state}") from exc
+        raise _os_error(path, exc) from exc
 
 
-def _write(path: Path, content: str, force: bool) -> WriteResult:
-    existing = _read_existing(path)
-    if existing == content:
-        return WriteResult(path, "unchanged")
-    diff = diff_text(existing, content, path) if existing is not None else ""
-    if existing is not None and not force:
-        raise OverwriteRefusedError(
-            f"{path} exists with different content; use --force to replace it", diff
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-    )
+def write_files(items: Sequence[tuple[Path, str]], *, force: bool = False) -> list[WriteResult]:
+    """Write many files, each atomically, deciding for all of them first.
+
+    Without ``force``, one existing different file refuses the whole set before anything is
+    written. The new contents are staged beside their targets, flushed to disk with one
+    ``sync`` (not one ``fsync`` per file: thousands of those dominated ``generate --all``),
+    then renamed into place.
+    """
+    results: list[WriteResult | None] = []
+    plans: list[tuple[int, _Plan]] = []
+    path = Path()
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if existing is not None:
-            os.chmod(temp_name, path.stat().st_mode & 0o7777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temp_name, 0o666 & ~umask)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    return WriteResult(path, "replaced" if existing is not None else "created", diff)
+        for index, (path, content) in enumerate(items):
+            plan = _plan(path, content)
+            results.append(plan if isinstance(plan, WriteResult) else None)
+            if isinstance(plan, _Plan):
+                plans.append((index, plan))
+        refused = [plan for _, plan in plans if plan.existing is not None]
+        if refused and not force:
+            raise _refusal(refused, of_a_set=True)
+        staged: list[str] = []
+        try:
+            for _, plan in plans:
+                path = plan.path
+                staged.append(_stage(plan, sync=False))
+            os.sync()
+        except BaseException:
+            for temp_name in staged:
+                Path(temp_name).unlink(missing_ok=True)
+            raise
+        for (index, plan), temp_name in zip(plans, staged, strict=True):
+            path = plan.path
+            results[index] = _commit(plan, temp_name)
+    except OSError as exc:
+        raise _os_error(path, exc) from exc
+    return [result for result in results if result is not None]
