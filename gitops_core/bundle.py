@@ -38,6 +38,7 @@ from gitops_core import workflow
 from gitops_core.checks import to_dns1123_label
 from gitops_core.errors import (
     InvalidManifestError,
+    PerPackageAnswersError,
     ProviderError,
     UsageError,
 )
@@ -59,7 +60,6 @@ __all__ = [
     "Bundle",
     "BundleOutput",
     "BundleResult",
-    "PerPackageAnswersError",
     "generate_all",
     "package_names",
     "write_bundle",
@@ -73,18 +73,6 @@ _MARKER_FILES = frozenset(
     {"kustomization.yaml", "kustomization.yml", "Kustomization", "Chart.yaml"}
 )
 _HASH_LENGTH = 8
-
-
-class PerPackageAnswersError(UsageError):
-    """Answers that name one package, given for a whole set."""
-
-    def __init__(self, ids: Sequence[str]) -> None:
-        plural = len(ids) > 1
-        super().__init__(
-            f"{', '.join(ids)} {'are' if plural else 'is'} different for every package and "
-            f"cannot be given with --all (each package's come from its path); leave "
-            f"{'them' if plural else 'it'} out, or generate that package alone with --package"
-        )
 
 
 Role = Literal["package", "shared", "entrypoint"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class GitOpsError(Exception):
     """A failure with a one-line message meant for the user; never shown with a traceback."""
@@ -13,6 +15,18 @@ class UsageError(GitOpsError):
     """Bad usage or bad input: an unknown id, a malformed answer, a path outside the tree."""
 
     exit_code = 2
+
+
+class PerPackageAnswersError(UsageError):
+    """Answers that name one package, given for a whole set."""
+
+    def __init__(self, ids: Sequence[str]) -> None:
+        plural = len(ids) > 1
+        super().__init__(
+            f"{', '.join(ids)} {'are' if plural else 'is'} different for every package and "
+            f"cannot be given with --all (each package's come from its path); leave "
+            f"{'them' if plural else 'it'} out, or generate that package alone with --package"
+        )
 
 
 class InvalidManifestError(GitOpsError):

@@ -49,9 +49,8 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
-from gitops_core.bundle import PerPackageAnswersError
 from gitops_core.checks import to_dns1123_label
-from gitops_core.errors import UsageError
+from gitops_core.errors import PerPackageAnswersError, UsageError
 from gitops_core.hookspecs import hookimpl
 from gitops_core.models import (
     Bundle,

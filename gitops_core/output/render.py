@@ -62,7 +62,8 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
         # PyYAML would write "\uDCFF", which every YAML parser refuses: fail here, not there.
         raise ValueError(f"{value!r:.80} holds a lone surrogate (undecodable bytes), not text")
     style: str | None = None
-    if any(not char.isprintable() and char != "\n" for char in value):
+    # isprintable() first: the per-character scan is the slow path, for the rare odd string.
+    if not value.isprintable() and any(not char.isprintable() and char != "\n" for char in value):
         # Tabs, NEL, U+2028, BOMs, control characters: only escapes in double quotes survive
         # every parser unchanged (a raw NEL inside quotes is folded as a line break).
         style = '"'

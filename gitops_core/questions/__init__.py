@@ -212,7 +212,10 @@ def _run_check(check: CheckName, value: str) -> str:
 
 def _has_control_characters(value: str) -> bool:
     # Cs: a lone surrogate, what Python makes of a non-UTF-8 byte in argv; no YAML can hold it.
-    return any(unicodedata.category(char) in {"Cc", "Cf", "Cs", "Zl", "Zp"} for char in value)
+    # A printable string has none of these categories: skip the per-character scan for it.
+    return not value.isprintable() and any(
+        unicodedata.category(char) in {"Cc", "Cf", "Cs", "Zl", "Zp"} for char in value
+    )
 
 
 def coerce_answer(question: Question, raw: object) -> Value:
