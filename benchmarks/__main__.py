@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_detection, bench_generate_all, bench_validation
+from benchmarks import bench_cold_start, bench_detection, bench_generate_all, bench_validation
 
 
 def main() -> int:
     worst = 0
-    for bench in (bench_detection, bench_validation, bench_generate_all):
+    for bench in (bench_cold_start, bench_detection, bench_validation, bench_generate_all):
         print(f"\n== {bench.__name__} ==", flush=True)
         worst = max(worst, bench.main([]))
     return worst

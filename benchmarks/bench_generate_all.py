@@ -13,8 +13,8 @@ for each provider, in the same run and interleaved:
   its peak RSS (``getrusage`` of that child), also on a smaller tree to show how memory grows.
 
 Packages per second, and the ratio of ``--all`` to detection + validation (target: at least
-1,000 packages/s, within 1.5x of that sum). Below 1,000 packages/s a cProfile run of the library
-path says where the time goes. The section goes to stdout and to ``generate-all`` in
+1,000 packages/s, within 1.5x of that sum). When a target is missed, a cProfile run of the
+library path says where the time goes. The section goes to stdout and to ``generate-all`` in
 ``docs/benchmarks.md`` (``--no-docs`` leaves it alone).
 """
 
@@ -53,8 +53,8 @@ PHASES = (
     ("YAML rendering", "render_documents"),
     ("YAML parsing for validation", "load_documents"),
     ("validation", "validate_documents"),
-    ("writing (write_file)", "write_file"),
-    ("  of which fsync", "<built-in method posix.fsync>"),
+    ("writing (write_files)", "write_files"),
+    ("  of which one sync", "<built-in method posix.sync>"),
 )
 
 
@@ -161,17 +161,15 @@ def profile(root: Path, provider: str, folder: Path) -> list[tuple[str, float]]:
 
 #: What the profile taught, kept with the table it explains.
 LEARNED = """\
-What this says: detection, answers, templates and validation are each a small share; two
-costs the --all code inherits from the single-package path dominate. **YAML rendering**
-(`render_documents`, PyYAML's pure-Python emitter) takes about half: a `yaml.CSafeDumper`
-with the same representers writes byte-identical text about 3.4x faster (0.31 → 0.09 ms for
-a Kustomization). **Writing** (`write_file`) fsyncs every file before its rename: the set
-could write every temporary file, sync once, then rename. With both changes tried out of tree
-(C emitter; one `os.sync()` instead of 5,000 fsyncs), the library run took 3.0-3.5 s here:
-1,400-1,700 packages/s, 2.1-2.5x detection + validation. What remains is `configure`
-(answers coerced per package) and `write_file`'s per-file checks; within 1.5x would also need
-those done once per package type and a batch writer. Schemas are loaded and compiled once for
-the whole set, and nothing runs a subprocess per package."""
+What this says: what `--all` does beyond detection + validation is answering (configure),
+filling templates, rendering YAML and writing one file per package. Two of those were each
+about a third of the run in the first profile and are fixed: rendering now uses libyaml's
+emitter (3.4x faster, same reading), and a set is flushed with one `sync` instead of one
+`fsync` per file. Answers are checked once per distinct value, not once per package.
+What is left is mostly work no run can avoid but the baseline does not count — rendering and
+writing 5,000 files. Closing the rest of the distance to 1.5x would mean validating the
+provider's data instead of parsing the rendered text back (the YAML parsing row), which would
+check something other than the bytes written; we keep validating the bytes."""
 
 
 def report(
@@ -237,8 +235,8 @@ def report(
         labels = [label for label, _ in next(iter(profiles.values()))]
         lines += [
             "",
-            f"Below {RATE_TARGET:,.0f} packages/s, so profiled (cProfile, one library run; "
-            "seconds are inflated by the profiler, compare them with each other):",
+            "A target is not met, so profiled (cProfile, one library run; seconds are inflated "
+            "by the profiler, compare them with each other):",
             "",
             "| phase | " + " | ".join(profiles) + " |",
             "|---|" + "---:|" * len(profiles),
@@ -293,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
             provider: profile(root, provider, root / f"gitops-{provider}")
             for provider in PROVIDERS
             if args.packages / rows[provider]["command"] < RATE_TARGET
+            or rows[provider]["library"] / (rows[provider]["detect"] + rows[provider]["validate"])
+            > RATIO_TARGET
         }
         section = report(args.packages, rows, memory, profiles, args.repeat, build_seconds)
     print(section)

@@ -9,13 +9,13 @@ working. Callers use :class:`Providers` and :class:`Provider`, never ``pm.hook``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
 
+from gitops_core.entrypoints import EntryPoint, entry_points
 from gitops_core.errors import GitOpsError, ProviderError, UsageError
 from gitops_core.hookspecs import GitOpsGenerator
 from gitops_core.models import BundleOutput, GeneratedOutput, GitOpsConfig, Question, Value
@@ -122,7 +122,7 @@ class Providers:
     @classmethod
     def discover(cls) -> Providers:
         """The providers installed in this environment (nothing is imported yet)."""
-        return cls(_entry_point_source(ep) for ep in entry_points(group=ENTRY_POINT_GROUP))
+        return cls(_entry_point_source(ep) for ep in entry_points(ENTRY_POINT_GROUP))
 
     @classmethod
     def from_plugins(cls, plugins: Mapping[str, object], distribution: str = "<test>") -> Providers:
@@ -197,10 +197,6 @@ def _constant(plugin: object) -> Callable[[], object]:
 
 
 def _entry_point_source(ep: EntryPoint) -> ProviderSource:
-    dist = ep.dist
     return ProviderSource(
-        id=ep.name,
-        distribution=dist.name if dist is not None else ep.value,
-        version=dist.version if dist is not None else "unknown",
-        load=ep.load,
+        id=ep.name, distribution=ep.distribution, version=ep.version, load=ep.load
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import gitops_flux
 import pytest
@@ -145,3 +146,36 @@ def test_a_missing_hook_is_reported() -> None:
     provider = Providers([source("mini", "gitops-mini", NoSchemas)]).get("mini")
     with pytest.raises(ProviderError, match="does not implement gitops_schema_dirs"):
         provider.schema_dirs()
+
+
+def test_the_entry_point_reader_agrees_with_importlib_metadata() -> None:
+    from importlib.metadata import entry_points as reference
+
+    from gitops_core.entrypoints import entry_points
+
+    for group in ("console_scripts", "gitops_core", "pytest11"):
+        ours = sorted((e.name, e.value, e.distribution, e.version) for e in entry_points(group))
+        theirs = sorted(
+            (e.name, e.value, e.dist.name, e.dist.version)  # type: ignore[union-attr]
+            for e in reference(group=group)
+        )
+        assert ours == theirs, group
+
+
+def test_the_first_distribution_of_a_name_on_the_path_wins(tmp_path: Path) -> None:
+    from gitops_core.entrypoints import entry_points
+
+    for folder, version in (("a", "2.0"), ("b", "1.0")):
+        info = tmp_path / folder / f"gitops_x-{version}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: gitops-x\nVersion: {version}\n\nbody"
+        )
+        (info / "entry_points.txt").write_text(
+            "[other]\nno = nope:x\n\n[gitops_core]\n# a comment\nx = json:dumps\n"
+        )
+    found = entry_points("gitops_core", [str(tmp_path / "a"), str(tmp_path / "b"), "/nonexistent"])
+    assert [(e.name, e.distribution, e.version) for e in found] == [("x", "gitops-x", "2.0")]
+    import json
+
+    assert found[0].load() is json.dumps

@@ -224,7 +224,18 @@ def coerce_answer(question: Question, raw: object) -> Value:
     Returns ``None`` for an empty text answer (no answer). Raises :class:`AnswerError` naming
     the question and what it accepts.
     """
+    if isinstance(raw, str | bool):
+        # `generate --all` gives the same answers to thousands of packages: check each once.
+        return _coerce_scalar(question, raw)
+    return _coerce(question, raw)
 
+
+@functools.lru_cache(maxsize=1024)
+def _coerce_scalar(question: Question, raw: str | bool) -> Value:
+    return _coerce(question, raw)
+
+
+def _coerce(question: Question, raw: object) -> Value:
     def fail(problem: str, accepted: str) -> AnswerError:
         return AnswerError(f"{question.id}: {problem}; expected {accepted}")
 
