@@ -10,10 +10,6 @@ section goes to stdout and to ``cold-start`` in ``docs/benchmarks.md`` (``--no-d
 
 from __future__ import annotations
 
-import argparse
-import datetime
-import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -24,7 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(REPO))
 
-from benchmarks.docs import update_section  # noqa: E402
+from benchmarks.docs import machine, update_section  # noqa: E402
+from benchmarks.docs import parser as bench_parser  # noqa: E402
 
 GENERATE = [
     "-m", "gitops_core", "generate", "examples", "--provider", "flux",
@@ -127,17 +124,14 @@ def report(
     lines += ["", LEARNED]
     lines += [
         "",
-        f"Medians of {repeat} interleaved runs; {datetime.date.today().isoformat()}, Python "
-        f"{platform.python_version()}, {platform.system()} {platform.machine()}, "
-        f"{os.cpu_count()} CPUs.",
+        f"Medians of {repeat} interleaved runs; {machine()}",
     ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args(argv)
     for command in COMMANDS.values():  # warm-up: bytecode caches, the page cache
         timed(command)

@@ -17,10 +17,7 @@ peak memory Python allocates for it.
 
 from __future__ import annotations
 
-import argparse
-import datetime
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -37,7 +34,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(REPO))
 
-from benchmarks.docs import update_section  # noqa: E402
+from benchmarks.docs import machine, update_section  # noqa: E402
+from benchmarks.docs import parser as bench_parser  # noqa: E402
 
 FLOOR_TARGET, NAIVE_TARGET = 1.5, 10.0
 
@@ -193,16 +191,13 @@ def report(
         "",
         f"Medians of {repeat} interleaved runs after a warm-up run (straightforward: "
         f"{naive_repeat}, the cache warm from the build); "
-        f"{datetime.date.today().isoformat()}, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs.",
+        f"{machine()}",
     ]
     return "\n".join(lines)
 
 
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--packages", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of floor and ours")
@@ -210,7 +205,6 @@ def main(argv: list[str] | None = None) -> int:
         "--naive-repeat", type=int, default=1, help="timed runs of the (slow) straightforward one"
     )
     parser.add_argument("--huge-mb", type=int, default=50)
-    parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args(argv)
     from benchmarks.monorepo import build_monorepo
 

@@ -20,11 +20,8 @@ library path says where the time goes. The section goes to stdout and to ``gener
 
 from __future__ import annotations
 
-import argparse
 import cProfile
-import datetime
 import os
-import platform
 import pstats
 import shutil
 import statistics
@@ -39,7 +36,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(REPO))
 
-from benchmarks.docs import update_section  # noqa: E402
+from benchmarks.docs import machine, update_section  # noqa: E402
+from benchmarks.docs import parser as bench_parser  # noqa: E402
 from benchmarks.monorepo import build_monorepo  # noqa: E402
 
 PROVIDERS = ("flux", "argocd")
@@ -247,20 +245,17 @@ def report(
         lines += ["", LEARNED]
     lines += [
         "",
-        f"Medians of {repeat} interleaved runs; {datetime.date.today().isoformat()}, Python "
-        f"{platform.python_version()}, {platform.system()} {platform.machine()}, "
-        f"{os.cpu_count()} CPUs.",
+        f"Medians of {repeat} interleaved runs; {machine()}",
     ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--packages", type=int, default=5000)
     parser.add_argument("--small", type=int, default=1000, help="smaller tree, for memory growth")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-generate-all-") as tmp:
         start = time.perf_counter()

@@ -22,10 +22,7 @@ with pip into a temporary virtual environment for the run.
 
 from __future__ import annotations
 
-import argparse
-import datetime
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -44,7 +41,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(REPO))
 
-from benchmarks.docs import update_section  # noqa: E402
+from benchmarks.docs import machine, update_section  # noqa: E402
+from benchmarks.docs import parser as bench_parser  # noqa: E402
 
 SCHEMA_DIRS = [REPO / "schemas" / "flux", REPO / "schemas" / "argocd"]
 FIXTURES = REPO / "tests" / "fixtures" / "validation" / "valid"
@@ -223,21 +221,16 @@ def report(
         f"In-process (no start-up, schemas compiled), ours validates {in_process:,.0f}",
         "documents/s, reading and parsing the YAML included.",
         "",
-        f"Medians of {repeat} interleaved runs; {datetime.date.today().isoformat()}, Python "
-        f"{platform.python_version()}, {platform.system()} {platform.machine()}, "
-        f"{os.cpu_count()} CPUs.",
+        f"Medians of {repeat} interleaved runs; {machine()}",
     ]
     return "\n".join(lines)
 
 
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--docs-per-kind", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--check-jsonschema", type=Path, help="the check-jsonschema executable")
-    parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args(argv)
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))  # benchmark this checkout, installed or not

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+import datetime
 import os
+import platform
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
@@ -22,3 +25,18 @@ def update_section(name: str, section: str, docs: Path = DOCS) -> None:
     partial = docs.with_name(f"{docs.name}.{os.getpid()}.tmp")
     partial.write_text(text, encoding="utf-8")
     partial.replace(docs)
+
+
+def machine() -> str:
+    """Today's date and what ran the benchmark, for the line under every table."""
+    return (
+        f"{datetime.date.today().isoformat()}, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs."
+    )
+
+
+def parser(doc: str | None) -> argparse.ArgumentParser:
+    """A benchmark's command line: its docstring's first line, and ``--no-docs``."""
+    parsed = argparse.ArgumentParser(description=(doc or "").partition("\n")[0])
+    parsed.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
+    return parsed
