@@ -20,7 +20,7 @@ import venv
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, args_for
 
 pytestmark = pytest.mark.slow
 
@@ -152,18 +152,7 @@ def gitops(
 
 
 def generate_args(provider: str) -> list[str]:
-    return [
-        "generate",
-        str(EXAMPLES),
-        "--provider",
-        provider,
-        "--package",
-        "manifests/guestbook",
-        "--set",
-        "gitRepoUrl=https://github.com/acme/shop.git",
-        "--set",
-        "destinationNamespace=shop",
-    ]
+    return ["generate", str(EXAMPLES), "--provider", provider, *args_for("manifests/guestbook")]
 
 
 def test_providers_lists_the_good_and_names_the_bad_distribution(

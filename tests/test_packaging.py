@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, args_for
 
 pytestmark = pytest.mark.slow
 
@@ -34,20 +34,7 @@ def gitops(bin_dir: Path, *args: str, cwd: Path | None = None) -> subprocess.Com
 
 
 def generate_args(provider: str, package: str) -> list[str]:
-    return [
-        "generate",
-        str(EXAMPLES),
-        "--provider",
-        provider,
-        "--package",
-        package,
-        "--set",
-        "gitRepoUrl=https://github.com/acme/shop.git",
-        "--set",
-        "destinationNamespace=shop",
-        "-o",
-        "-",
-    ]
+    return ["generate", str(EXAMPLES), "--provider", provider, *args_for(package), "-o", "-"]
 
 
 def test_a_third_party_provider_installs_with_pip_and_generates(tmp_path: Path) -> None:
