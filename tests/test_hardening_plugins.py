@@ -20,7 +20,7 @@ import venv
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, ROOT, args_for
+from conftest import EXAMPLES, ROOT, args_for, interruptible
 
 pytestmark = pytest.mark.slow
 
@@ -226,6 +226,7 @@ def test_a_slow_provider_is_waited_for_and_ctrl_c_stops_it_cleanly(
         stderr=subprocess.PIPE,
         text=True,
         env={"PATH": "/usr/bin:/bin"},
+        preexec_fn=interruptible,
     )
     time.sleep(2)  # well into the provider's sleep
     process.send_signal(signal.SIGINT)

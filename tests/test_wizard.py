@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import yaml
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, interruptible
 
 
 class Terminal:
@@ -21,7 +21,14 @@ class Terminal:
     def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
         self.master, slave = pty.openpty()
         self.process = subprocess.Popen(
-            args, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env, close_fds=True
+            args,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            cwd=cwd,
+            env=env,
+            close_fds=True,
+            preexec_fn=interruptible,
         )
         os.close(slave)
         self.screen = ""
@@ -46,8 +53,9 @@ class Terminal:
         os.write(self.master, (line + "\n").encode())
 
     def finish(self, timeout: float = 30) -> int:
+        deadline = time.monotonic() + timeout
         try:
-            while True:  # drain, so the child never blocks on a full terminal
+            while time.monotonic() < deadline:  # drain, so the child never blocks on a full pty
                 ready, _, _ = select.select([self.master], [], [], 0.2)
                 if not ready and self.process.poll() is not None:
                     break
@@ -55,7 +63,10 @@ class Terminal:
                     self.screen += os.read(self.master, 4096).decode("utf-8", "replace")
         except OSError:
             pass
-        return self.process.wait(timeout=timeout)
+        if self.process.poll() is None:
+            self.process.kill()
+            raise AssertionError(f"the wizard did not end within {timeout} s:\n{self.screen}")
+        return self.process.returncode
 
 
 def gitops_terminal(tmp_path: Path, *args: str) -> Terminal:
