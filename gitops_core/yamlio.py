@@ -3,15 +3,12 @@
 The pure-Python loader raises ValueError or OverflowError for an escape such as
 ``"\\U99999999"`` and recurses once per level of nesting; libyaml reports the first as a
 YAMLError. Callers catch :class:`InvalidYAML` alone and name their file in one line.
+PyYAML itself is imported on first use, so that importing this module costs nothing.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-import yaml
-
-SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class InvalidYAML(ValueError):
@@ -20,7 +17,10 @@ class InvalidYAML(ValueError):
 
 def safe_load(text: str | bytes) -> Any:
     """The one YAML document in ``text``, as plain data."""
+    import yaml
+
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=SAFE_LOADER)
+        return yaml.load(text, Loader=loader)
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
         raise InvalidYAML(" ".join(str(exc).split()) or type(exc).__name__) from None

@@ -124,9 +124,11 @@ def args_for(package: str, *extra: str) -> Sequence[str]:
 def interruptible() -> None:
     """``preexec_fn`` for a child that a test interrupts with SIGINT, as Ctrl-C would.
 
-    A shell starts background jobs with SIGINT ignored, and children inherit that: under such
-    a CI runner, Python would never raise KeyboardInterrupt and the child would run on.
+    A shell starts background jobs with SIGINT ignored, and children inherit that (and any
+    blocked-signal mask the test process was left with): under such a CI runner, Python would
+    never raise KeyboardInterrupt and the child would run on.
     """
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})

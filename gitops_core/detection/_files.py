@@ -14,6 +14,8 @@ import os
 import re
 from typing import Any
 
+from gitops_core.yamlio import InvalidYAML, safe_load
+
 #: Chart.yaml and kustomization files are small; a bigger one is odd and only its head is read.
 MARKER_LIMIT = 1 << 20
 #: How much of a candidate manifest is read: enough for licence headers and a first document.
@@ -150,8 +152,6 @@ def load_yaml_or_none(text: str) -> tuple[Any, bool]:
 
     Always a safe loader: libyaml's when PyYAML has it, several times faster than the pure one.
     """
-    from gitops_core.yamlio import InvalidYAML, safe_load
-
     try:
         return safe_load(text), True
     except InvalidYAML:
