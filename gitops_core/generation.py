@@ -172,9 +172,13 @@ def _structure_definition(data: object, source: str) -> Definition:
     converter.register_structure_hook(
         Condition,
         lambda value, _: (
-            Condition(package_type=tuple(value.get("packageType", ())), answer=value.get("answer"))
-            if isinstance(value, dict) and set(value) <= {"packageType", "answer"}
-            else _raise(ValueError(f"a condition has packageType and/or answer, got {value!r}"))
+            Condition(
+                package_type=tuple(value.get("packageType", ())),
+                answer=value.get("answer"),
+                in_=tuple(value.get("in", ())),
+            )
+            if isinstance(value, dict) and set(value) <= {"packageType", "answer", "in"}
+            else _raise(ValueError(f"a condition has packageType, answer and in, got {value!r}"))
         ),
     )
     try:

@@ -72,16 +72,21 @@ class Condition:
     """When a question or a document applies.
 
     ``package_type``: only for these package types (any type when empty). ``answer``: only when
-    that (earlier, boolean) answer is true.
+    that earlier answer is true, or, with ``in_`` (``in`` in question files), one of those
+    values (for a select answer).
     """
 
     package_type: tuple[PackageType, ...] = ()
     answer: str | None = None
+    in_: tuple[str, ...] = ()
 
     def holds(self, package: DetectedPackage | None, answers: Mapping[str, Value]) -> bool:
         if self.package_type and package is not None and package.type not in self.package_type:
             return False
-        return self.answer is None or answers.get(self.answer) is True
+        if self.answer is None:
+            return True
+        value = answers.get(self.answer)
+        return value in self.in_ if self.in_ else value is True
 
 
 @attrs.frozen(kw_only=True)

@@ -250,3 +250,35 @@ questions:
     assert answers == {"gate": False} and missing == []
     answers, missing = resolve_answers(questions, package=HELM, provided={"gate": "yes"})
     assert answers == {"helmOnly": "h", "gate": True} and missing == ["gated"]
+
+
+def test_a_condition_can_name_the_values_of_a_select_answer() -> None:
+    text = """
+questions:
+  - id: policy
+    question: "Policy?"
+    type: select
+    options: [{value: manual, label: M}, {value: auto, label: A}, {value: fast, label: F}]
+    default: manual
+  - {id: heal, question: "Heal?", type: confirm, default: true,
+     when: {answer: policy, in: [auto, fast]}}
+"""
+    questions = load_questions(text, "q")
+    assert questions[1].when is not None and questions[1].when.in_ == ("auto", "fast")
+    assert resolve_answers(questions, package=HELM, provided={})[0] == {"policy": "manual"}
+    answers, _ = resolve_answers(questions, package=HELM, provided={"policy": "fast"})
+    assert answers == {"policy": "fast", "heal": True}
+    with pytest.raises(QuestionFileError, match=r"\$\.questions\[1\]\.when: 'answer' is a dep"):
+        load_questions(text.replace("answer: policy, ", ""), "q")
+
+
+def test_a_bad_answer_to_a_question_that_does_not_apply_is_still_refused() -> None:
+    questions = load_questions(
+        GOOD.replace(
+            "    default: true\n", "    default: true\n    when: {packageType: [kustomize]}\n"
+        ),
+        "q",
+    )
+    assert "second" not in resolve_answers(questions, package=HELM, provided={"second": "no"})[0]
+    with pytest.raises(AnswerError, match="^second: 'maybe' is not yes or no"):
+        resolve_answers(questions, package=HELM, provided={"second": "maybe"})

@@ -233,3 +233,12 @@ def test_two_processes_on_one_session_lose_no_update(sessions: Sessions, tmp_pat
     answers = sessions.load(session).answers
     assert answers == {"resourceName": "v39-resourcename", "fluxNamespace": "v39-fluxnamespace"}
     assert sorted(os.listdir(sessions.directory)) == [f"{session}.json", f"{session}.lock"]
+
+
+def test_self_heal_is_asked_only_once_sync_is_automatic(sessions: Sessions) -> None:
+    step = sessions.select_package(sessions.start(EXAMPLES).session_id, index=0)
+    step = sessions.select_provider(step.session_id, "argocd")
+    ids = [pending.question.id for pending in step.questions]
+    assert "syncPolicy" in ids and "selfHeal" not in ids
+    step = sessions.answer(step.session_id, {"syncPolicy": "auto"})
+    assert "selfHeal" in [pending.question.id for pending in step.questions]

@@ -327,6 +327,12 @@ def resolve_answers(
     problems: list[str] = []
     for question in questions:
         if not question.applies_to(package, answers):
+            # Not used here, but a bad answer is still refused: it says the caller is confused.
+            if provided.get(question.id) is not None:
+                try:
+                    coerce_answer(question, provided[question.id])
+                except AnswerError as exc:
+                    problems.append(str(exc))
             continue
         # null is no answer (as JSON programs mean it): the next source answers. An empty text
         # answer is an answer, "none": it leaves an optional question unanswered.
