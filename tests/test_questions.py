@@ -280,5 +280,5 @@ def test_a_bad_answer_to_a_question_that_does_not_apply_is_still_refused() -> No
         "q",
     )
     assert "second" not in resolve_answers(questions, package=HELM, provided={"second": "no"})[0]
-    with pytest.raises(AnswerError, match="^second: 'maybe' is not yes or no"):
+    with pytest.raises(AnswerError, match=r"^second: 'maybe' is not yes or no"):
         resolve_answers(questions, package=HELM, provided={"second": "maybe"})
