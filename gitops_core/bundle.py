@@ -26,7 +26,9 @@ anything inside the output folder.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
+import os
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -162,11 +164,18 @@ def _repo_folder(folder: Path, top_level: Path) -> str:
     return folder.relative_to(top_level).as_posix() or "."
 
 
-def _packages(root: Path, folder: Path, notes: list[str]) -> list[DetectedPackage]:
+def _packages(
+    root: Path, folder: Path, notes: list[str], exclude: Sequence[str] = ()
+) -> list[DetectedPackage]:
     from gitops_core.detection import detect
 
     packages = []
+    unused = set(exclude)
     for package in detect(root):
+        matched = {pattern for pattern in exclude if fnmatch.fnmatchcase(package.path, pattern)}
+        if matched:
+            unused -= matched
+            continue
         where = root / package.path
         if where == folder or folder in where.parents:
             continue
@@ -181,19 +190,77 @@ def _packages(root: Path, folder: Path, notes: list[str]) -> list[DetectedPackag
                 "choose a folder outside it with -o DIR"
             )
         packages.append(package)
+    if unused:
+        raise UsageError(f"--exclude {', '.join(sorted(unused))}: matches no detected package")
     if not packages:
         raise UsageError(
             f"no Helm chart, Kustomize overlay or Kubernetes manifests found under {root}"
         )
+    notes += _built_into(root, packages)
     return packages
 
 
+_KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+#: A kustomization is a small file; a bigger one is not read for this advice.
+_MAX_KUSTOMIZATION_BYTES = 1024 * 1024
+
+
+def _local_references(root: Path, package: DetectedPackage) -> set[str]:
+    """The folders (relative to ``root``) a kustomization builds in: its local resources,
+    bases and components."""
+    from gitops_core.yamlio import InvalidYAML, safe_load
+
+    folder = root / package.path
+    for name in _KUSTOMIZATIONS:
+        try:
+            with (folder / name).open("rb") as handle:
+                data = safe_load(handle.read(_MAX_KUSTOMIZATION_BYTES))
+            break
+        except (OSError, InvalidYAML):
+            continue
+    else:
+        return set()
+    if not isinstance(data, dict):
+        return set()
+    found = set()
+    for key in ("resources", "bases", "components"):
+        entries = data.get(key)
+        for entry in entries if isinstance(entries, list) else ():
+            if not isinstance(entry, str) or "://" in entry or "?" in entry:
+                continue  # remote bases and files are not packages of this repository
+            target = os.path.normpath(os.path.join(package.path, entry))
+            if not target.startswith(".."):
+                found.add(target.replace(os.sep, "/"))
+    return found
+
+
+def _built_into(root: Path, packages: Sequence[DetectedPackage]) -> list[str]:
+    """Advice for packages that another package of the set also builds (a Kustomize base under
+    its overlays): deploying both applies the same objects twice."""
+    paths = {package.path for package in packages}
+    users: dict[str, list[str]] = {}
+    for package in packages:
+        if package.type == "kustomize":
+            for target in sorted(_local_references(root, package) & paths):
+                users.setdefault(target, []).append(package.path)
+    return [
+        f"{base} is also built into {', '.join(overlays)}: both are deployed, so the same "
+        f"objects are applied twice; leave it out with --exclude {base}"
+        for base, overlays in sorted(users.items())
+    ]
+
+
 def generate_all(
-    root: Path, provider: Provider, provided: Mapping[str, object], folder: Path
+    root: Path,
+    provider: Provider,
+    provided: Mapping[str, object],
+    folder: Path,
+    exclude: Sequence[str] = (),
 ) -> BundleResult:
     """Detect, configure, name, generate and validate every package under ``root``.
 
-    ``folder`` receives the files. Raises UsageError (bad answers, no packages, a folder outside
+    ``folder`` receives the files; packages whose path matches an ``exclude`` glob are left
+    out. Raises UsageError (bad answers, no packages, a folder outside
     the repository), ProviderError, or InvalidManifestError naming every problem; nothing is
     written here.
     """
@@ -209,7 +276,7 @@ def generate_all(
     facts = git_facts(root)
     repo_folder = _repo_folder(folder, facts.top_level.resolve() if facts.top_level else root)
     notes: list[str] = []
-    packages = _packages(root, folder, notes)
+    packages = _packages(root, folder, notes, exclude)
     # Every package's manifest goes into the folder: that is the outputPath they share.
     answers = {**provided, "outputPath": str(folder)}
     configs = tuple(

@@ -198,7 +198,8 @@ def test_an_existing_different_file_is_refused_before_anything_is_written(
     (folder / "manifests-guestbook.yaml").write_text("mine\n")
     done = generate_all(cli, example_repo, "argocd")
     assert done.returncode == 3
-    assert "nothing was written" in only_line(done.stderr)
+    (error,) = [line for line in done.stderr.splitlines() if line.startswith("gitops: error:")]
+    assert "nothing was written" in error
     assert [p.name for p in folder.iterdir()] == ["manifests-guestbook.yaml"]
     forced = generate_all(cli, example_repo, "argocd", "--force")
     assert forced.returncode == 0, forced.stderr
@@ -322,3 +323,34 @@ def test_the_output_folder_is_left_out_of_the_packages(cli: CliRunner, tmp_path:
     done = generate_all(cli, repo, "flux", "--set", url, "-o", "out", path=".")
     assert done.returncode == 0, done.stderr
     assert "7 files for 4 packages" in done.stdout
+
+
+def test_a_base_built_into_an_overlay_is_pointed_out_and_can_be_left_out(
+    cli: CliRunner, example_repo: Path
+) -> None:
+    both = cli("generate", "deploy", "--provider", "flux", "--all", *NAMESPACE, cwd=example_repo)
+    assert both.returncode == 0, both.stderr
+    assert (
+        "gitops: note: kustomize/base is also built into kustomize/overlays/production: both "
+        "are deployed, so the same objects are applied twice; leave it out with "
+        "--exclude kustomize/base"
+    ) in both.stderr.splitlines()
+    folder = example_repo / "gitops-flux"
+    shutil.rmtree(folder)
+    done = cli("generate", "deploy", "--provider", "flux", "--all", "--exclude", "*/base",
+               *NAMESPACE, cwd=example_repo)  # fmt: skip
+    assert done.returncode == 0 and "built into" not in done.stderr
+    assert "kustomize-base.yaml" not in {p.name for p in folder.iterdir()}
+    assert "kustomize-overlays-production.yaml" in {p.name for p in folder.iterdir()}
+
+
+def test_an_exclude_that_matches_nothing_or_comes_without_all_is_refused(
+    cli: CliRunner, example_repo: Path
+) -> None:
+    done = cli("generate", "deploy", "--provider", "flux", "--all", "--exclude", "nope/*",
+               *NAMESPACE, cwd=example_repo)  # fmt: skip
+    assert done.returncode == 2
+    assert only_line(done.stderr) == "gitops: error: --exclude nope/*: matches no detected package"
+    alone = cli("generate", "deploy", "--provider", "flux", "--package", "charts/podinfo",
+                "--exclude", "x", *NAMESPACE, cwd=example_repo)  # fmt: skip
+    assert alone.returncode == 2 and "--exclude goes with --all" in only_line(alone.stderr)

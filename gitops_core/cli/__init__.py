@@ -142,6 +142,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         from gitops_core.cli.generate_all import run_generate_all
 
         return run_generate_all(args)
+    if args.exclude:
+        raise UsageError("--exclude goes with --all; with one package, pick it with --package")
     from gitops_core import workflow
     from gitops_core.output import write_file
 
@@ -278,6 +280,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--package", metavar="DIR", help="the package folder, relative to PATH")
     sub.add_argument(
         "--all", action="store_true", help="every package: one file each in -o DIR, + entry point"
+    )
+    sub.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="with --all: leave out packages whose path matches (e.g. '*/base')",
     )
     sub.add_argument("--set", action="append", default=[], metavar="ID=VALUE")
     sub.add_argument("--answers", metavar="FILE", help="YAML or JSON mapping of id to answer")

@@ -35,7 +35,7 @@ def run_generate_all(args: argparse.Namespace) -> int:
     providers = _providers()
     provider = providers.get(args.provider or _only_provider(providers))
     folder = Path(args.output or f"gitops-{provider.id}")
-    result = generate_all(Path(args.path), provider, provided, folder)
+    result = generate_all(Path(args.path), provider, provided, folder, args.exclude)
     for note in result.notes:
         print(f"gitops: note: {note}", file=sys.stderr)
     written = write_bundle(result, force=args.force)
