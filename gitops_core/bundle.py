@@ -300,8 +300,22 @@ def generate_all(
         repo_folder=repo_folder,
         files=files,
         configs=configs,
-        notes=(*notes, *_notes(files)),
+        notes=(*notes, *_notes(files), *_strays(folder, files)),
     )
+
+
+def _strays(folder: Path, files: Iterable[BundleFile]) -> list[str]:
+    """Files the entry point would still deploy though this set no longer produces them (a
+    package removed or excluded since the last run). Named, never deleted: they may be the
+    user's own."""
+    if not folder.is_dir():
+        return []
+    ours = {item.path.name for item in files}
+    return [
+        f"{folder / name} is not part of this set but stays in the folder, so the entry point "
+        "still deploys it; delete it if it is no longer wanted"
+        for name in sorted(p.name for p in folder.glob("*.yaml") if p.name not in ours)
+    ]
 
 
 def _files(

@@ -24,8 +24,9 @@ def is_dns1123_subdomain(value: str) -> bool:
 
 
 def is_go_duration(value: str) -> bool:
-    """A duration the Flux CRDs accept (``1m``, ``1h30m``, ``1.5h``; not ``1d`` nor ``1m\\n``)."""
-    return _GO_DURATION.match(value) is not None
+    """A duration the Flux CRDs accept (``1m``, ``1h30m``, ``1.5h``; not ``1d`` nor ``1m\\n``),
+    and longer than zero: a ``0s`` interval would mean "never look again"."""
+    return _GO_DURATION.match(value) is not None and any(c in "123456789" for c in value)
 
 
 @functools.lru_cache(maxsize=512)

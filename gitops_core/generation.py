@@ -380,7 +380,7 @@ class DeclarativeProvider:
     def _fill(self, template: dict[str, Any], context: Context) -> dict[str, Any]:
         document = fill(template, context, self.functions)
         if not isinstance(document, dict):
-            raise UsageError(f"{self.package}: a document template filled to nothing")
+            raise DefinitionError(f"{self.package}: a document template filled to nothing")
         return document
 
     def _output(

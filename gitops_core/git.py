@@ -75,7 +75,8 @@ def git_facts(folder: Path) -> GitFacts:
         ("rev-parse", "--show-toplevel"),
         ("remote", "get-url", "origin"),
         ("symbolic-ref", "--quiet", "--short", "HEAD"),
-        ("for-each-ref", "--format=%(refname:short)", "refs/tags"),
+        # lstrip=2, not :short, which says "tags/v1" when a branch v1 exists too
+        ("for-each-ref", "--format=%(refname:lstrip=2)", "refs/tags"),
     )
     if top is None:
         return GitFacts()

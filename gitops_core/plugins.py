@@ -19,6 +19,7 @@ from gitops_core.entrypoints import EntryPoint, entry_points
 from gitops_core.errors import GitOpsError, ProviderError, UsageError
 from gitops_core.hookspecs import GitOpsGenerator
 from gitops_core.models import BundleOutput, GeneratedOutput, GitOpsConfig, Question, Value
+from gitops_core.questions import QuestionFileError
 
 if TYPE_CHECKING:
     from gitops_core.models import Bundle
@@ -57,6 +58,8 @@ class Provider:
         impl = impls[-1]
         try:
             result = impl.function(*(kwargs[name] for name in impl.argnames))
+        except QuestionFileError as exc:  # the provider's own data files are broken
+            raise ProviderError(self.distribution, str(exc)) from exc
         except GitOpsError:
             raise  # a user mistake the provider noticed (bad answer, underivable name)
         except Exception as exc:

@@ -74,7 +74,6 @@ class SessionState:
     package: DetectedPackage | None = None
     provider: str | None = None
     answers: dict[str, Value] = attrs.Factory(dict)
-    written: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -149,8 +148,8 @@ class Sessions:
     @contextlib.contextmanager
     def _locked(self, session_id: str) -> Iterator[None]:
         """Serialise steps on one session across processes (the last step wins, whole)."""
+        lock = self._path(session_id).with_suffix(".lock")  # checks the id before any file
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        lock = self.directory / f"{session_id}.lock"
         with lock.open("a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
@@ -359,13 +358,13 @@ class Sessions:
                 raise workflow.MissingAnswersError(exc.missing, "answer them first") from None
             output = workflow.generate(config, provider)
             target = (root / str(config.shared["outputPath"])).resolve()
-            if not workflow.inside(root, target):
-                raise UsageError(
-                    f"outputPath {config.shared['outputPath']!r} is outside {root}; "
-                    "this session writes only inside the project"
-                )
             status: Status | None = None
             if write:
+                if not workflow.inside(root, target):
+                    raise UsageError(
+                        f"outputPath {config.shared['outputPath']!r} is outside {root}; "
+                        "this session writes only inside the project"
+                    )
                 try:
                     status = write_file(target, output.manifests, force=force).status
                 except OverwriteRefusedError as exc:
@@ -373,7 +372,6 @@ class Sessions:
                         f"{target} exists with different content; generate again with force "
                         "to replace it", exc.diff
                     ) from None
-                state.written = str(target)
             state.stage = "done"
             shown = os.path.relpath(target, root)
             return Step(

@@ -548,7 +548,7 @@ REVISIONS = st.one_of(
     st.from_regex(r"[0-9a-f]{40}", fullmatch=True),
     st.text(
         st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Zl", "Zp")), min_size=1, max_size=80
-    ),
+    ).filter(lambda s: s == s.strip()),  # no white space at either end: refs have none
 )
 VALUE_FILES = st.lists(
     st.from_regex(r"[a-z0-9][a-z0-9_/-]{0,20}\.ya?ml", fullmatch=True), min_size=1, max_size=3

@@ -354,3 +354,18 @@ def test_an_exclude_that_matches_nothing_or_comes_without_all_is_refused(
     alone = cli("generate", "deploy", "--provider", "flux", "--package", "charts/podinfo",
                 "--exclude", "x", *NAMESPACE, cwd=example_repo)  # fmt: skip
     assert alone.returncode == 2 and "--exclude goes with --all" in only_line(alone.stderr)
+
+
+def test_a_file_the_set_no_longer_produces_is_named_not_deleted(
+    cli: CliRunner, example_repo: Path
+) -> None:
+    assert generate_all(cli, example_repo, "argocd").returncode == 0
+    again = cli("generate", "deploy", "--provider", "argocd", "--all", "--exclude", "manifests/*",
+                *NAMESPACE, cwd=example_repo)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    stray = example_repo / "gitops-argocd" / "manifests-guestbook.yaml"
+    assert stray.is_file()
+    assert (
+        f"gitops: note: {stray} is not part of this set but stays in the folder, so the entry "
+        "point still deploys it; delete it if it is no longer wanted"
+    ) in again.stderr.splitlines()

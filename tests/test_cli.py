@@ -411,8 +411,15 @@ def test_validate_gives_one_clear_line_per_broken_file(
 def test_a_refused_overwrite_shows_the_diff(cli: CliRunner, tmp_path: Path) -> None:
     target = tmp_path / "flux.yaml"
     target.write_text("---\napiVersion: v1\n")
-    done = cli("generate", str(EXAMPLES), "--provider", "flux", *args_for("charts/podinfo"),
-               "-o", str(target))
+    done = cli(
+        "generate",
+        str(EXAMPLES),
+        "--provider",
+        "flux",
+        *args_for("charts/podinfo"),
+        "-o",
+        str(target),
+    )
     assert done.returncode == 3
     assert f"--- {target} (existing)" in done.stdout and "+kind: HelmRelease" in done.stdout
 
@@ -422,7 +429,10 @@ JOURNEYS = {
     "1-helm-auto-detected": (["charts/podinfo"], None, "helm"),
     "2-kustomize-auto-detected": (["kustomize/base"], None, "kustomize"),
     "3-multiple-packages-one-picked": (
-        ["charts/podinfo", "kustomize/base", "manifests/guestbook"], "kustomize/base", "kustomize"),
+        ["charts/podinfo", "kustomize/base", "manifests/guestbook"],
+        "kustomize/base",
+        "kustomize",
+    ),
     "4-nothing-detected-path-given": ([], ".deploy", "raw-manifests"),
     "5-raw-manifests": (["manifests/guestbook"], None, "raw-manifests"),
 }
@@ -447,14 +457,57 @@ def test_prd_journeys_through_the_cli(
         assert json.loads(cli("detect", str(project), "--json").stdout) == []
         no_package = cli("generate", str(project), "--provider", provider, "-o", "-")
         assert no_package.returncode == 2 and "point at the package with --package DIR" in (
-            no_package.stderr)
+            no_package.stderr
+        )
     selection = ["--package", chosen] if chosen else []
-    done = cli("generate", str(project), "--provider", provider, *selection,
-               "--set", "gitRepoUrl=https://github.com/acme/shop.git",
-               "--set", "destinationNamespace=shop", "--json", cwd=project)
+    done = cli(
+        "generate",
+        str(project),
+        "--provider",
+        provider,
+        *selection,
+        "--set",
+        "gitRepoUrl=https://github.com/acme/shop.git",
+        "--set",
+        "destinationNamespace=shop",
+        "--json",
+        cwd=project,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["package"]["type"] == package_type
     written = project / result["outputPath"]
     checked = cli("validate", str(written))
     assert checked.returncode == 0, checked.stdout
+
+
+def test_a_tag_that_shares_its_name_with_a_branch_is_a_tag(
+    cli: CliRunner, example_repo: Path
+) -> None:
+    git(example_repo, "tag", "v3")
+    git(example_repo, "branch", "v3")
+    done = cli("generate", ".", "--provider", "flux", "--package", "deploy/charts/podinfo",
+               "--set", "destinationNamespace=shop", "--set", "targetRevision=v3", "-o", "-",
+               cwd=example_repo)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert next(yaml.safe_load_all(done.stdout))["spec"]["ref"] == {"tag": "v3"}
+
+
+def test_validate_reports_every_file_even_after_one_that_is_not_yaml(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "dup.yaml").write_text(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, name: b}\n"
+    )
+    (tmp_path / "bad.yaml").write_text("a: [\n")
+    (tmp_path / "ok.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: ok}\n")
+    done = cli("validate", "dup.yaml", "bad.yaml", "ok.yaml", "missing-name.yaml", cwd=tmp_path)
+    assert done.returncode == 2  # a file that cannot be read is bad usage
+    (tmp_path / "missing-name.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {}\n")
+    done = cli("validate", "dup.yaml", "bad.yaml", "ok.yaml", "missing-name.yaml", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        "dup.yaml#0 ?/?: (root): not valid YAML at line 3: duplicate key 'name'",
+        "bad.yaml#0 ?/?: (root): not valid YAML at line 2: did not find expected node content",
+        "missing-name.yaml#0 Namespace/?: metadata.name: 'name' is a required property",
+    ]

@@ -179,3 +179,32 @@ def test_the_first_distribution_of_a_name_on_the_path_wins(tmp_path: Path) -> No
     import json
 
     assert found[0].load() is json.dumps
+
+
+def test_a_provider_whose_data_files_are_broken_is_a_provider_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "gitops_broken"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "from gitops_core.generation import DeclarativeProvider\n"
+        "provider = DeclarativeProvider('gitops_broken', functions={})\n"
+    )
+    (package / "questions.yaml").write_text("questions: []\n")
+    (package / "manifests.yaml").write_text("provider: {id: broken, name: B}\ndocuments: []\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+
+    broken = importlib.import_module("gitops_broken").provider
+    providers = Providers(
+        [
+            source("broken", "gitops-broken", lambda: broken),
+            source("flux", "gitops-flux", lambda: gitops_flux.provider),
+        ]
+    )
+    loaded, errors = providers.load_all()
+    assert [p.id for p in loaded] == ["flux"]
+    assert errors[0].exit_code == 4
+    assert str(errors[0]).startswith(
+        "provider from gitops-broken failed: gitops_broken/manifests.yaml: "
+    )

@@ -126,7 +126,11 @@ def _q(check: str) -> Question:
     ("check", "good", "bad"),
     [
         ("dns1123-label", ["a", "my-app", "a" * 63], ["My", "-a", "a-", "a.b", "a" * 64, "a_b"]),
-        ("go-duration", ["1m", "1h30m", "1.5h", "500ms"], ["1d", "1 m", "-1m", "5", "1m\n"]),
+        (
+            "go-duration",
+            ["1m", "1h30m", "1.5h", "500ms"],
+            ["1d", "1 m", "-1m", "5", "1m\n", "0s", "0m0s"],
+        ),
         (
             "git-url",
             [
@@ -164,6 +168,7 @@ def test_relative_paths_are_normalised() -> None:
         "https://user:s3cret@github.com/o/r.git",
         "https://s3cret@github.com/o/r.git",
         "ssh://git:s3cret@host/o/r",
+        "oauth2:s3cret@github.com:o/r.git",
     ],
 )
 def test_credentials_in_a_url_are_refused_and_never_echoed(url: str) -> None:
@@ -282,3 +287,19 @@ def test_a_bad_answer_to_a_question_that_does_not_apply_is_still_refused() -> No
     assert "second" not in resolve_answers(questions, package=HELM, provided={"second": "no"})[0]
     with pytest.raises(AnswerError, match=r"^second: 'maybe' is not yes or no"):
         resolve_answers(questions, package=HELM, provided={"second": "maybe"})
+
+
+@pytest.mark.parametrize(
+    "url", ["https://user:to/s3cret@github.com/o/r.git", "ftp://u:p@s3cret@host/x"]
+)
+def test_a_refused_url_is_shown_without_anything_before_its_last_at(url: str) -> None:
+    with pytest.raises(AnswerError) as caught:
+        coerce_answer(_q("git-url"), url)
+    assert "s3cret" not in str(caught.value) and "***@" in str(caught.value)
+
+
+@pytest.mark.parametrize("revision", [" main", "main ", "main\t"])
+def test_a_revision_with_spaces_at_either_end_is_refused(revision: str) -> None:
+    with pytest.raises(AnswerError, match=r"^targetRevision: "):
+        coerce_answer(shared_questions()[2], revision)
+    assert coerce_answer(shared_questions()[2], ">= 1.0, < 2") == ">= 1.0, < 2"

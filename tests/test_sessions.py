@@ -242,3 +242,22 @@ def test_self_heal_is_asked_only_once_sync_is_automatic(sessions: Sessions) -> N
     assert "syncPolicy" in ids and "selfHeal" not in ids
     step = sessions.answer(step.session_id, {"syncPolicy": "auto"})
     assert "selfHeal" in [pending.question.id for pending in step.questions]
+
+
+def test_a_session_id_is_checked_before_any_file_is_touched(
+    sessions: Sessions, tmp_path: Path
+) -> None:
+    with pytest.raises(SessionError, match="is not one this tool gave out"):
+        sessions.questions("../../escaped")
+    assert not list(tmp_path.rglob("*escaped*"))
+
+
+def test_generating_without_writing_does_not_judge_the_output_path(
+    sessions: Sessions, tmp_path: Path
+) -> None:
+    project = tree(tmp_path, "charts/podinfo")
+    step = sessions.select_package(sessions.start(project).session_id, index=0)
+    session = sessions.select_provider(step.session_id, "flux").session_id
+    sessions.answer(session, {"gitRepoUrl": URL, "destinationNamespace": "a",
+                              "outputPath": str(tmp_path / "elsewhere.yaml")})  # fmt: skip
+    assert sessions.generate(session, write=False).output is not None

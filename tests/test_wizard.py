@@ -62,11 +62,14 @@ class Terminal:
                 if ready:
                     self.screen += os.read(self.master, 4096).decode("utf-8", "replace")
         except OSError:
-            pass
-        if self.process.poll() is None:
+            pass  # the child closed its terminal: it is ending, perhaps not reaped yet
+        try:
+            return self.process.wait(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
             self.process.kill()
-            raise AssertionError(f"the wizard did not end within {timeout} s:\n{self.screen}")
-        return self.process.returncode
+            raise AssertionError(
+                f"the wizard did not end within {timeout} s:\n{self.screen}"
+            ) from None
 
 
 def gitops_terminal(tmp_path: Path, *args: str) -> Terminal:

@@ -145,7 +145,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.exclude:
         raise UsageError("--exclude goes with --all; with one package, pick it with --package")
     from gitops_core import workflow
-    from gitops_core.output import write_file
 
     provided: dict[str, object] = {}
     if args.answers:
@@ -154,7 +153,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.output is not None and args.output != "-":
         provided["outputPath"] = args.output
 
-    if not args.defaults and args.output != "-" and sys.stdin.isatty() and sys.stdout.isatty():
+    interactive = not (args.defaults or args.json or args.output == "-")
+    if interactive and sys.stdin.isatty() and sys.stdout.isatty():
         from gitops_core.cli.wizard import run_wizard
 
         return run_wizard(args, provided)
@@ -173,14 +173,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(output.manifests)
         return 0
-    target = Path(config.shared["outputPath"])
-    result = write_file(target, output.manifests, force=args.force)
-    if args.save_answers:
-        from gitops_core.cli.wizard import save_answers
+    from gitops_core.cli.wizard import write_outputs
 
-        save_answers(
-            Path(args.save_answers), {**config.shared, **config.provider}, force=args.force
-        )
+    target = Path(config.shared["outputPath"])
+    result = write_outputs(args, target, output.manifests, {**config.shared, **config.provider})
     if args.json:
         _print_json(_generated_json(provider.id, output, config, str(target), result.status))
     else:
@@ -213,7 +209,7 @@ def _generated_json(
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from gitops_core.resources import schema_dir
-    from gitops_core.validation import SchemaStore, load_documents, validate_documents
+    from gitops_core.validation import Problem, SchemaStore, load_documents, validate_documents
 
     dirs, errors = _providers().schema_dirs()
     for error in errors:
@@ -225,7 +221,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
             text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"{name}: cannot read: {exc}") from None
-        documents = load_documents(text, source=name)
+        try:
+            documents = load_documents(text, source=name)
+        except UsageError as exc:  # not YAML, duplicate keys, a bomb: this file is invalid
+            message = str(exc).removeprefix(f"{name}: ")
+            problems.append(Problem(name, 0, "", "", "(root)", message))
+            continue
         problems.extend(
             validate_documents(
                 documents, source=name, store=store, allow_unknown_kinds=args.allow_unknown_kinds

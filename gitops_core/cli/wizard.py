@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from gitops_core.errors import UsageError
 from gitops_core.models import Question, Value
-from gitops_core.output import write_file
+from gitops_core.output import WriteResult, write_file, write_files
 from gitops_core.questions import AnswerError
 from gitops_core.sessions import Pending, Sessions, Step, describe
 
@@ -148,21 +148,25 @@ def run_wizard(
     for note in result.output.notes:
         wizard.say(f"note: {note}")
     target = Path(str(state.answers.get("outputPath") or _default_output(step)))
-    written = write_file(target, result.output.manifests, force=args.force)
+    written = write_outputs(args, target, result.output.manifests, state.answers)
     wizard.say(f"\n{written.status} {target} ({result.output.description})")
     wizard.say("To do the same without questions:\n  " + replay_command(args, state))
     if args.save_answers:
-        save_answers(Path(args.save_answers), state.answers, force=args.force)
         wizard.say(f"answers saved to {args.save_answers} (replay with --answers)")
     return 0
 
 
-def save_answers(path: Path, answers: Mapping[str, Value], *, force: bool) -> None:
+def write_outputs(
+    args: Any, target: Path, manifests: str, answers: Mapping[str, Value]
+) -> WriteResult:
+    """Write the manifest and, with ``--save-answers``, the answers file: both are checked
+    before either is written, so a refused answers file leaves no manifest behind either."""
+    if not args.save_answers:
+        return write_file(target, manifests, force=args.force)
     import yaml
 
-    write_file(
-        path, yaml.safe_dump(dict(answers), sort_keys=False, allow_unicode=True), force=force
-    )
+    saved = yaml.safe_dump(dict(answers), sort_keys=False, allow_unicode=True)
+    return write_files([(target, manifests), (Path(args.save_answers), saved)], force=args.force)[0]
 
 
 def _default_output(step: Step) -> Value:

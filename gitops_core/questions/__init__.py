@@ -133,8 +133,11 @@ _TRUE = frozenset({"true", "yes", "y", "on", "1"})
 _FALSE = frozenset({"false", "no", "n", "off", "0"})
 # The scheme's length is bounded: unbounded, a search backtracks from every position of a long
 # answer without "://" (quadratic: 44 s for 100 kB).
-_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]{0,31}://)[^/@\s]*@", re.IGNORECASE)
-_SCP_LIKE = re.compile(r"(?:[A-Za-z0-9._~-]+@)?[A-Za-z0-9][A-Za-z0-9.-]*:(?!//)[^\s]+\Z")
+# Up to the last "@" of the URL: tokens may hold "/" or "@" themselves (base64, "p@ss").
+_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]{0,31}://)\S*@", re.IGNORECASE)
+_SCP_LIKE = re.compile(
+    r"(?:[A-Za-z0-9._~-]+@)?[A-Za-z0-9][A-Za-z0-9.-]*:(?!//)(?P<path>\S+)\Z"
+)
 
 _CHECK_TEXT: dict[CheckName, str] = {
     "dns1123-label": (
@@ -175,7 +178,12 @@ def normalize_repo_path(value: str) -> str:
 def _check_git_url(value: str) -> None:
     from urllib.parse import urlsplit
 
-    if _SCP_LIKE.match(value) and "://" not in value:
+    if any(char.isspace() for char in value):
+        raise ValueError("contains white space")
+    scp = _SCP_LIKE.match(value)
+    if scp and "://" not in value:
+        if "@" in scp["path"]:
+            raise _CredentialsInUrl()  # user:token@host:path, read as host "user"
         return
     try:
         parts = urlsplit(value)

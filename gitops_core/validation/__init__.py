@@ -280,6 +280,9 @@ def _excessive_aliasing(document: object) -> bool:
     return False
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 @functools.cache
 def _go_like_loader() -> type[yaml.SafeLoader]:
     import yaml
@@ -287,7 +290,19 @@ def _go_like_loader() -> type[yaml.SafeLoader]:
     base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class GoLikeLoader(base):  # type: ignore[valid-type,misc]
-        """SafeLoader with Go's resolution of timestamps (strings) and exponent-only floats."""
+        """SafeLoader with Go's resolution of timestamps (strings) and exponent-only floats,
+        refusing duplicate keys as strict field validation does (PyYAML keeps the last)."""
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+            seen: set[object] = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE_TAG:
+                    if key_node.value in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"duplicate key {key_node.value!r}", key_node.start_mark
+                        )
+                    seen.add(key_node.value)
+            return super().construct_mapping(node, deep=deep)
 
     GoLikeLoader.yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
