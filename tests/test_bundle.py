@@ -369,3 +369,28 @@ def test_a_file_the_set_no_longer_produces_is_named_not_deleted(
         f"gitops: note: {stray} is not part of this set but stays in the folder, so the entry "
         "point still deploys it; delete it if it is no longer wanted"
     ) in again.stderr.splitlines()
+
+
+def test_bases_are_found_in_block_flow_and_quoted_lists(tmp_path: Path) -> None:
+    from gitops_core.bundle import _built_into
+    from gitops_core.models import DetectedPackage
+
+    kustomizations = {
+        "base": "resources:\n  - deployment.yaml\n",
+        "overlays/a": "resources:\n- ../../base   # the shared base\n- https://x/y?ref=v1\n",
+        "overlays/b": "resources: [ '../../base', ../a ]\n",
+        "overlays/c": 'bases:\n  - "../../base"\ncomponents:\n  - ../../components/x\n',
+        "overlays/d": "resources:\n  - service.yaml\n",
+    }
+    for path, text in kustomizations.items():
+        (tmp_path / path).mkdir(parents=True)
+        (tmp_path / path / "kustomization.yaml").write_text(text)
+    packages = [
+        DetectedPackage(path=path, type="kustomize", name=path, confidence="high")
+        for path in kustomizations
+    ]
+    notes = _built_into(tmp_path, packages)
+    assert [note.split(":")[0] for note in notes] == [
+        "base is also built into overlays/a, overlays/b, overlays/c",
+        "overlays/a is also built into overlays/b",
+    ]
