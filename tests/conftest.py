@@ -14,6 +14,10 @@ import pytest
 from gitops_core.plugins import Providers
 
 ROOT = Path(__file__).resolve().parents[1]
+#: PYTHONPATH for a child process that runs this checkout's core and both providers.
+SOURCE_PATH = os.pathsep.join(
+    str(p) for p in (ROOT, ROOT / "plugins" / "gitops_flux", ROOT / "plugins" / "gitops_argocd")
+)
 EXAMPLES = ROOT / "examples"
 SHARED = ROOT.parent / "shared"
 EXAMPLE_PACKAGES = {
@@ -83,13 +87,7 @@ def cli() -> CliRunner:
         stdin: str | None = None,
         env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        paths = [
-            str(ROOT),
-            str(ROOT / "plugins" / "gitops_flux"),
-            str(ROOT / "plugins" / "gitops_argocd"),
-        ]
-        environment = {**os.environ, **(env or {})}
-        environment["PYTHONPATH"] = os.pathsep.join(paths)
+        environment = {**os.environ, **(env or {}), "PYTHONPATH": SOURCE_PATH}
         return subprocess.run(
             [sys.executable, "-m", "gitops_core", *args],
             cwd=cwd,

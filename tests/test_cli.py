@@ -295,39 +295,15 @@ def test_defaults_come_from_the_git_checkout(cli: CliRunner, example_repo: Path)
     git(example_repo, "checkout", "-q", "-b", "release-2")
     git(example_repo, "tag", "v2.0.0")
     # Run from a sub-folder: the path still counts from the repository's top level.
-    done = cli(
-        "generate",
-        ".",
-        "--provider",
-        "flux",
-        "--package",
-        "charts/podinfo",
-        "--set",
-        "destinationNamespace=shop",
-        "-o",
-        "-",
-        cwd=example_repo / "deploy",
-    )
+    args = ("generate", ".", "--provider", "flux", "--package", "charts/podinfo",
+            "--set", "destinationNamespace=shop", "-o", "-")  # fmt: skip
+    done = cli(*args, cwd=example_repo / "deploy")
     assert done.returncode == 0, done.stderr
     source, release = yaml.safe_load_all(done.stdout)
     assert source["spec"]["url"] == "ssh://git@github.com/acme/shop.git"
     assert source["spec"]["ref"] == {"branch": "release-2"}
     assert release["spec"]["chart"]["spec"]["chart"] == "./deploy/charts/podinfo"
-    tagged = cli(
-        "generate",
-        ".",
-        "--provider",
-        "flux",
-        "--package",
-        "charts/podinfo",
-        "--set",
-        "destinationNamespace=shop",
-        "--set",
-        "targetRevision=v2.0.0",
-        "-o",
-        "-",
-        cwd=example_repo / "deploy",
-    )
+    tagged = cli(*args, "--set", "targetRevision=v2.0.0", cwd=example_repo / "deploy")
     assert next(yaml.safe_load_all(tagged.stdout))["spec"]["ref"] == {"tag": "v2.0.0"}
 
 

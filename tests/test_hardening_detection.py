@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 import pytest
-from conftest import ROOT, only_line
+from conftest import SOURCE_PATH, only_line
 
 from gitops_core.detection import detect
 
@@ -27,9 +27,7 @@ from gitops_core.detection import detect
 MEMORY_LIMIT = 512 << 20
 TIMEOUT = 60
 CONFIG_MAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
-PYTHONPATH = os.pathsep.join(
-    str(p) for p in (ROOT, ROOT / "plugins" / "gitops_flux", ROOT / "plugins" / "gitops_argocd")
-)
+PYTHONPATH = SOURCE_PATH
 
 
 def _limit_memory() -> None:

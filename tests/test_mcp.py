@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import EXAMPLES, ROOT, CliRunner, only_line, provider_plugins
+from conftest import EXAMPLES, ROOT, SOURCE_PATH, CliRunner, only_line, provider_plugins
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.server import MCPServer
@@ -510,13 +510,12 @@ async def test_gitops_mcp_over_stdio_lists_the_tool_and_completes_a_journey(
     tmp_path: Path, state: Path
 ) -> None:
     root = project(tmp_path, **{"charts/podinfo": "charts/podinfo"})
-    paths = [ROOT, ROOT / "plugins" / "gitops_flux", ROOT / "plugins" / "gitops_argocd"]
     parameters = StdioServerParameters(
         command=sys.executable,
         args=["-m", "gitops_core", "mcp"],
         cwd=root,  # projectPath defaults to the server's working directory
         env={
-            "PYTHONPATH": os.pathsep.join(str(p) for p in paths),
+            "PYTHONPATH": SOURCE_PATH,
             "GITOPS_STATE_DIR": str(state),
         },
     )

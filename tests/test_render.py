@@ -87,4 +87,3 @@ def test_injection_attempts_stay_inside_their_value() -> None:
     hostile = "x\n---\napiVersion: v1\nkind: Secret"
     docs = list(yaml.safe_load_all(render_documents([{"metadata": {"name": hostile}}])))
     assert docs == [{"metadata": {"name": hostile}}]
-

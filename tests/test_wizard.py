@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import yaml
-from conftest import EXAMPLES, ROOT, interruptible
+from conftest import EXAMPLES, SOURCE_PATH, interruptible
 
 
 class Terminal:
@@ -77,13 +77,7 @@ def gitops_terminal(tmp_path: Path, *args: str) -> Terminal:
         **os.environ,
         "GITOPS_STATE_DIR": str(tmp_path / "state"),
         "TERM": "dumb",
-        "PYTHONPATH": os.pathsep.join(
-            [
-                str(ROOT),
-                str(ROOT / "plugins" / "gitops_flux"),
-                str(ROOT / "plugins" / "gitops_argocd"),
-            ]
-        ),
+        "PYTHONPATH": SOURCE_PATH,
     }
     return Terminal([sys.executable, "-m", "gitops_core", "generate", *args], tmp_path, env)
 
@@ -150,16 +144,7 @@ def test_the_wizard_walks_the_journey_and_prints_the_replay_command(tmp_path: Pa
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        env={
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(
-                [
-                    str(ROOT),
-                    str(ROOT / "plugins" / "gitops_flux"),
-                    str(ROOT / "plugins" / "gitops_argocd"),
-                ]
-            ),
-        },
+        env={**os.environ, "PYTHONPATH": SOURCE_PATH},
     )
     assert replay.returncode == 0, replay.stderr
     assert replay.stdout == written
