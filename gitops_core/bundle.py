@@ -157,7 +157,7 @@ def _source_name(git_url: str) -> str:
 
 
 def _repo_folder(folder: Path, top_level: Path) -> str:
-    if not (folder == top_level or top_level in folder.parents):
+    if not workflow.inside(top_level, folder):
         raise UsageError(
             f"the output folder {folder} is outside the Git repository {top_level}; the entry "
             "point deploys the folder from that repository, so -o DIR must be inside it"
@@ -178,7 +178,7 @@ def _packages(
             unused -= matched
             continue
         where = root / package.path
-        if where == folder or folder in where.parents:
+        if workflow.inside(folder, where):
             continue
         if package.type == "raw-manifests" and (where / ENTRYPOINT_FILE).is_file():
             notes.append(f"skipped {package.path}: the output of an earlier --all")

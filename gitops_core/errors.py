@@ -29,6 +29,11 @@ class PerPackageAnswersError(UsageError):
         )
 
 
+class QuestionFileError(UsageError):
+    """A provider's data file (questions, templates) that does not match its schema; the message
+    names the file and the JSON path of the fault."""
+
+
 class InvalidManifestError(GitOpsError):
     """A generated or given manifest does not validate."""
 

@@ -16,10 +16,9 @@ import attrs
 import pluggy
 
 from gitops_core.entrypoints import EntryPoint, entry_points
-from gitops_core.errors import GitOpsError, ProviderError, UsageError
+from gitops_core.errors import GitOpsError, ProviderError, QuestionFileError, UsageError
 from gitops_core.hookspecs import GitOpsGenerator
 from gitops_core.models import BundleOutput, GeneratedOutput, GitOpsConfig, Question, Value
-from gitops_core.questions import QuestionFileError
 
 if TYPE_CHECKING:
     from gitops_core.models import Bundle

@@ -370,7 +370,8 @@ class Sessions:
                 except OverwriteRefusedError as exc:
                     raise OverwriteRefusedError(
                         f"{target} exists with different content; generate again with force "
-                        "to replace it", exc.diff
+                        "to replace it",
+                        exc.diff,
                     ) from None
             state.stage = "done"
             shown = os.path.relpath(target, root)

@@ -21,7 +21,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
 from gitops_core import checks
-from gitops_core.errors import UsageError
+from gitops_core.errors import QuestionFileError, UsageError
 from gitops_core.models import (
     CheckName,
     Condition,
@@ -43,10 +43,6 @@ __all__ = [
     "resolve_answers",
     "shared_questions",
 ]
-
-
-class QuestionFileError(UsageError):
-    """A question file that does not match the schema; the message names the file and JSON path."""
 
 
 class AnswerError(UsageError):
@@ -135,9 +131,7 @@ _FALSE = frozenset({"false", "no", "n", "off", "0"})
 # answer without "://" (quadratic: 44 s for 100 kB).
 # Up to the last "@" of the URL: tokens may hold "/" or "@" themselves (base64, "p@ss").
 _CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]{0,31}://)\S*@", re.IGNORECASE)
-_SCP_LIKE = re.compile(
-    r"(?:[A-Za-z0-9._~-]+@)?[A-Za-z0-9][A-Za-z0-9.-]*:(?!//)(?P<path>\S+)\Z"
-)
+_SCP_LIKE = re.compile(r"(?:[A-Za-z0-9._~-]+@)?[A-Za-z0-9][A-Za-z0-9.-]*:(?!//)(?P<path>\S+)\Z")
 
 _CHECK_TEXT: dict[CheckName, str] = {
     "dns1123-label": (
