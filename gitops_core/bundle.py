@@ -39,6 +39,7 @@ import attrs
 
 from gitops_core import workflow
 from gitops_core.checks import to_dns1123_label
+from gitops_core.detection import CHART_FILE, KUSTOMIZATION_FILES
 from gitops_core.errors import (
     InvalidManifestError,
     PerPackageAnswersError,
@@ -72,9 +73,7 @@ __all__ = [
 PER_PACKAGE_ANSWERS = ("gitRepoPath", "outputPath")
 MAX_NAME = 63
 #: Files that would turn the folder into something else for kustomize, Flux or Argo CD.
-_MARKER_FILES = frozenset(
-    {"kustomization.yaml", "kustomization.yml", "Kustomization", "Chart.yaml"}
-)
+_MARKER_FILES = frozenset({*KUSTOMIZATION_FILES, CHART_FILE})
 _HASH_LENGTH = 8
 
 
@@ -201,7 +200,6 @@ def _packages(
     return packages
 
 
-_KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 #: A kustomization is a small file; a bigger one is not read for this advice.
 _MAX_KUSTOMIZATION_BYTES = 1024 * 1024
 
@@ -218,7 +216,7 @@ def _local_references(root: Path, package: DetectedPackage) -> set[str]:
     """The folders (relative to ``root``) a kustomization may build in: its local resources,
     bases and components."""
     folder = root / package.path
-    for name in _KUSTOMIZATIONS:
+    for name in KUSTOMIZATION_FILES:
         try:
             with (folder / name).open("rb") as handle:
                 text = handle.read(_MAX_KUSTOMIZATION_BYTES).decode("utf-8", "replace")

@@ -49,6 +49,6 @@ objects, so notes speak of the files read before that one.
 
 from __future__ import annotations
 
-from ._scan import analyze, detect
+from ._scan import CHART_FILE, KUSTOMIZATION_FILES, analyze, detect
 
-__all__ = ["analyze", "detect"]
+__all__ = ["CHART_FILE", "KUSTOMIZATION_FILES", "analyze", "detect"]
