@@ -39,13 +39,14 @@ import attrs
 
 from gitops_core import workflow
 from gitops_core.checks import to_dns1123_label
-from gitops_core.detection import CHART_FILE, KUSTOMIZATION_FILES
+from gitops_core.detection import CHART_FILE, KUSTOMIZATION_FILES, detect
 from gitops_core.errors import (
     InvalidManifestError,
     PerPackageAnswersError,
     ProviderError,
     UsageError,
 )
+from gitops_core.git import git_facts
 from gitops_core.models import (
     ENTRYPOINT_FILE,
     Bundle,
@@ -167,8 +168,6 @@ def _repo_folder(folder: Path, top_level: Path) -> str:
 def _packages(
     root: Path, folder: Path, notes: list[str], exclude: Sequence[str] = ()
 ) -> list[DetectedPackage]:
-    from gitops_core.detection import detect
-
     packages = []
     unused = set(exclude)
     for package in detect(root):
@@ -268,8 +267,6 @@ def generate_all(
     the repository), ProviderError, or InvalidManifestError naming every problem; nothing is
     written here.
     """
-    from gitops_core.git import git_facts
-
     refused = [answer for answer in PER_PACKAGE_ANSWERS if answer in provided]
     if refused:
         raise PerPackageAnswersError(refused)
