@@ -1,9 +1,11 @@
 """gitops: find what a repository can deploy and write GitOps manifests for it.
 
-The library API: detection (:mod:`gitops_core.detection`), providers
-(:class:`~gitops_core.plugins.Providers`), the journey (:mod:`gitops_core.workflow`),
-validation (:mod:`gitops_core.validation`) and output (:mod:`gitops_core.output`). Provider
-authors need :data:`hookimpl` and, for declarative providers, :mod:`gitops_core.generation`.
+The library API is one module per stage, in the order data flows (``docs/architecture.md``):
+:mod:`gitops_core.detection` → :mod:`gitops_core.configuration` → :mod:`gitops_core.generation`
+→ :mod:`gitops_core.validation` → :mod:`gitops_core.output`, with providers from
+:class:`gitops_core.plugins.Providers` and the step-by-step journey in
+:mod:`gitops_core.sessions`. Provider authors need :data:`hookimpl`, :mod:`gitops_core.models`,
+:mod:`gitops_core.errors` and, for declarative providers, :mod:`gitops_core.declarative`.
 """
 
 from gitops_core.hookspecs import hookimpl

@@ -37,15 +37,10 @@ from typing import TYPE_CHECKING, Literal
 
 import attrs
 
-from gitops_core import workflow
-from gitops_core.checks import to_dns1123_label
+from gitops_core.checks import inside, to_dns1123_label
+from gitops_core.configuration import configure
 from gitops_core.detection import CHART_FILE, KUSTOMIZATION_FILES, detect
-from gitops_core.errors import (
-    InvalidManifestError,
-    PerPackageAnswersError,
-    ProviderError,
-    UsageError,
-)
+from gitops_core.errors import PerPackageAnswersError, ProviderError, UsageError
 from gitops_core.git import git_facts
 from gitops_core.models import (
     ENTRYPOINT_FILE,
@@ -56,7 +51,8 @@ from gitops_core.models import (
     GitOpsConfig,
     Value,
 )
-from gitops_core.output import WriteResult, write_files
+from gitops_core.output import WriteResult, write_outputs
+from gitops_core.validation import check_outputs
 
 if TYPE_CHECKING:
     from gitops_core.plugins import Provider
@@ -157,7 +153,7 @@ def _source_name(git_url: str) -> str:
 
 
 def _repo_folder(folder: Path, top_level: Path) -> str:
-    if not workflow.inside(top_level, folder):
+    if not inside(top_level, folder):
         raise UsageError(
             f"the output folder {folder} is outside the Git repository {top_level}; the entry "
             "point deploys the folder from that repository, so -o DIR must be inside it"
@@ -176,7 +172,7 @@ def _packages(
             unused -= matched
             continue
         where = root / package.path
-        if workflow.inside(folder, where):
+        if inside(folder, where):
             continue
         if package.type == "raw-manifests" and (where / ENTRYPOINT_FILE).is_file():
             notes.append(f"skipped {package.path}: the output of an earlier --all")
@@ -281,7 +277,7 @@ def generate_all(
     # Every package's manifest goes into the folder: that is the outputPath they share.
     answers = {**provided, "outputPath": str(folder)}
     configs = tuple(
-        workflow.configure(root, package, provider, answers, facts=facts) for package in packages
+        configure(root, package, provider, answers, facts=facts) for package in packages
     )
     first = configs[0].shared
     source = _source_name(str(first["gitRepoUrl"]))
@@ -295,7 +291,7 @@ def generate_all(
     )
     output = provider.generate_all(configs, bundle)
     files = _files(folder, provider, configs, bundle, output)
-    _validate(files, provider)
+    check_outputs((item.output for item in files), provider)
     return BundleResult(
         folder=folder,
         repo_folder=repo_folder,
@@ -376,16 +372,6 @@ def _object_key(document: Mapping[str, Value]) -> tuple[str, str, str]:
     )
 
 
-def _validate(files: Iterable[BundleFile], provider: Provider) -> None:
-    """Validate the YAML that will be written, every file against one warm schema store."""
-    store = workflow.schema_store(provider)
-    problems = []
-    for item in files:
-        problems += workflow.output_problems(item.output, store, item.path.name)
-    if problems:
-        raise InvalidManifestError("\n".join(str(p) for p in problems))
-
-
 def _notes(files: Iterable[BundleFile]) -> tuple[str, ...]:
     """Each note once: with its package's path, or how many packages it concerns."""
     packages: dict[str, list[str]] = {}
@@ -408,4 +394,4 @@ def _notes(files: Iterable[BundleFile]) -> tuple[str, ...]:
 def write_bundle(result: BundleResult, *, force: bool = False) -> list[WriteResult]:
     """Write every file atomically; without ``force`` an existing different file refuses the
     whole set before anything is written."""
-    return write_files([(item.path, item.output.manifests) for item in result.files], force=force)
+    return write_outputs([(item.path, item.output.manifests) for item in result.files], force=force)

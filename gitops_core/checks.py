@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 _DNS1123_SUBDOMAIN = re.compile(
@@ -85,3 +86,8 @@ def to_dns1123_label(value: str, max_length: int = 63) -> str:
     ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
     label = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return label[:max_length].rstrip("-")
+
+
+def inside(root: Path, target: Path) -> bool:
+    """Whether ``target`` is ``root`` or below it (both resolved)."""
+    return target == root or root in target.parents

@@ -24,7 +24,14 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from pydantic.alias_generators import to_camel
 
 from gitops_core import __version__
-from gitops_core.errors import GitOpsError, OverwriteRefusedError, UsageError
+from gitops_core.errors import (
+    GitOpsError,
+    MissingAnswersError,
+    OverwriteRefusedError,
+    UsageError,
+)
+from gitops_core.models import Confidence, PackageType, QuestionType
+from gitops_core.output.write import Status
 from gitops_core.plugins import Providers
 from gitops_core.sessions import Sessions, Step
 
@@ -70,9 +77,9 @@ class PackageChoice(_Result):
 
     index: int = Field(description="pass as selectedPackage to choose this package")
     path: str = Field(description="folder relative to projectPath, '/'-separated")
-    type: Literal["helm", "kustomize", "raw-manifests"]
+    type: PackageType
     name: str
-    confidence: Literal["high", "medium", "low"]
+    confidence: Confidence
     notes: list[str] = Field(description="what looked odd while detecting it")
 
 
@@ -96,7 +103,7 @@ class OpenQuestion(_Result):
 
     id: str = Field(description="the key in answers")
     question: str = Field(description="the text to ask the user")
-    type: Literal["text", "select", "confirm"] = Field(
+    type: QuestionType = Field(
         description="text: a string; select: one of options' values; confirm: true or false"
     )
     required: bool
@@ -113,7 +120,7 @@ class Generated(_Result):
 
     manifests: str = Field(description="the multi-document YAML that was written")
     output_path: str = Field(description="where it was written, relative to projectPath")
-    status: Literal["created", "replaced", "unchanged"]
+    status: Status
     valid: bool = Field(
         description="validated against the provider's CRD schemas before writing "
         "(an invalid manifest is an error and nothing is written)"
@@ -226,6 +233,19 @@ def run_stage(
     return step or sessions.questions(session_id)
 
 
+def error_message(exc: GitOpsError) -> str:
+    """The error's message with what to do about it, in terms of this tool's parameters."""
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, MissingAnswersError):
+        return f"{message}: answer {'them' if len(exc.missing) > 1 else 'it'} first (configure)"
+    if isinstance(exc, OverwriteRefusedError):
+        message = f"{message}; generate again with force to replace it"
+        return f"{message}\n{exc.diff}" if exc.diff else message
+    if exc.remedy == "choose-package":
+        return f"{message}; give selectedPackage or packagePath"
+    return message
+
+
 def create_server(providers: Callable[[], Providers] = Providers.discover) -> MCPServer:
     """The MCP server with its one tool; ``providers`` is asked afresh on every call, so a
     provider installed with pip while the server runs is offered on the next call."""
@@ -286,10 +306,7 @@ def create_server(providers: Callable[[], Providers] = Providers.discover) -> MC
                 force=force,
             )
         except GitOpsError as exc:
-            message = str(exc) or type(exc).__name__
-            if isinstance(exc, OverwriteRefusedError) and exc.diff:
-                message = f"{message}\n{exc.diff}"
-            raise ToolError(message) from None
+            raise ToolError(error_message(exc)) from None
         return _result(step)
 
     return server

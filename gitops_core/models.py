@@ -129,6 +129,10 @@ class GitOpsConfig:
             return self.provider[question_id]
         return self.shared[question_id]
 
+    def answers(self) -> dict[str, Value]:
+        """Every answer, shared and the provider's, by question id."""
+        return {**self.shared, **self.provider}
+
 
 @attrs.frozen(kw_only=True)
 class GeneratedOutput:
@@ -139,6 +143,28 @@ class GeneratedOutput:
     filename: str
     description: str
     notes: tuple[str, ...] = ()
+
+
+#: The stages of the journey, in order; a session is at one of them.
+Stage = Literal["detect", "selectPackage", "selectProvider", "configure", "generate", "done"]
+
+
+@attrs.define(kw_only=True)
+class SessionState:
+    """Everything a session knows between steps (see :mod:`gitops_core.sessions`).
+
+    ``root`` is the project folder (absolute); ``created``/``updated`` are Unix times.
+    """
+
+    id: str
+    root: str
+    created: float
+    updated: float
+    stage: Stage = "detect"
+    packages: list[DetectedPackage] = attrs.Factory(list)
+    package: DetectedPackage | None = None
+    provider: str | None = None
+    answers: dict[str, Value] = attrs.Factory(dict)
 
 
 #: The file of a set's entry point (``generate --all``).

@@ -16,7 +16,13 @@ import attrs
 import pluggy
 
 from gitops_core.entrypoints import EntryPoint, entry_points
-from gitops_core.errors import GitOpsError, ProviderError, QuestionFileError, UsageError
+from gitops_core.errors import (
+    GitOpsError,
+    ProviderError,
+    QuestionFileError,
+    UnsupportedError,
+    UsageError,
+)
 from gitops_core.hookspecs import GitOpsGenerator
 from gitops_core.models import BundleOutput, GeneratedOutput, GitOpsConfig, Question, Value
 
@@ -46,10 +52,11 @@ class Provider:
         self.distribution = source.distribution
         self.version = source.version
 
+    def _impls(self, hook: str) -> list[pluggy.HookImpl]:
+        return [i for i in getattr(self._pm.hook, hook).get_hookimpls() if i.plugin is self._plugin]
+
     def _call(self, hook: str, expected: type | tuple[type, ...], **kwargs: object) -> Any:
-        impls = [
-            i for i in getattr(self._pm.hook, hook).get_hookimpls() if i.plugin is self._plugin
-        ]
+        impls = self._impls(hook)
         if not impls:
             raise ProviderError(
                 self.distribution, f"provider {self.id!r} does not implement {hook}"
@@ -95,7 +102,14 @@ class Provider:
         return output
 
     def generate_all(self, configs: Sequence[GitOpsConfig], bundle: Bundle) -> BundleOutput:
-        """The files for every package of a ``generate --all`` set (:mod:`gitops_core.bundle`)."""
+        """The files for every package of a ``generate --all`` set (:mod:`gitops_core.bundle`).
+
+        The hook is optional: a provider without it does not support sets.
+        """
+        if not self._impls("gitops_generate_all"):
+            raise UnsupportedError(
+                f"provider {self.id!r} does not generate a whole set of packages at once"
+            )
         output: BundleOutput = self._call(
             "gitops_generate_all", BundleOutput, configs=configs, bundle=bundle
         )

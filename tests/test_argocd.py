@@ -17,7 +17,7 @@ from conftest import EXAMPLES, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitops_core import workflow
+from gitops_core import configuration, detection, errors, generation
 from gitops_core.checks import is_dns1123_label, is_dns1123_subdomain, to_dns1123_label
 from gitops_core.git import GitFacts
 from gitops_core.models import DetectedPackage, GeneratedOutput, GitOpsConfig
@@ -47,7 +47,8 @@ def configure(
     root: Path = EXAMPLES,
 ) -> GitOpsConfig:
     # GitFacts(): no checkout facts, so the test does not depend on the repository it runs in.
-    return workflow.configure(root, package, provider, {**REQUIRED, **answers}, facts=GitFacts())
+    answers = {**REQUIRED, **answers}
+    return configuration.configure(root, package, provider, answers, facts=GitFacts())
 
 
 def generate(
@@ -57,13 +58,13 @@ def generate(
     root: Path = EXAMPLES,
 ) -> tuple[dict[str, Any], GeneratedOutput]:
     """The one Application for ``package``, generated and validated as `gitops generate` does."""
-    output = workflow.generate(configure(provider, package, answers or {}, root), provider)
+    output = generation.generate(configure(provider, package, answers or {}, root), provider)
     (document,) = output.documents
     return dict(document), output
 
 
 def example(path: str) -> DetectedPackage:
-    return workflow.find_package(EXAMPLES, path)
+    return detection.find_package(EXAMPLES, path)
 
 
 def package(
@@ -213,7 +214,7 @@ def test_kustomization_beside_a_chart_is_built_by_kustomize(
     (tmp_path / "Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 1.0.0\n")
     (tmp_path / "values.yaml").write_text("replicas: 1\n")
     (tmp_path / "kustomization.yaml").write_text("resources: []\n")
-    found = workflow.find_package(tmp_path, ".")
+    found = detection.find_package(tmp_path, ".")
     assert found.type == "kustomize"
     document, _ = generate(provider, found, root=tmp_path)
     assert "helm" not in document["spec"]["source"]
@@ -291,7 +292,7 @@ def test_chart_without_values_yaml_gets_no_helm_block(provider: Provider, tmp_pa
     (tmp_path / "Chart.yaml").write_text("apiVersion: v2\nname: bare\nversion: 1.0.0\n")
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "cm.yaml").write_text("kind: ConfigMap\n")
-    found = workflow.find_package(tmp_path, ".")
+    found = detection.find_package(tmp_path, ".")
     assert (found.type, found.files) == ("helm", ())
     document, output = generate(provider, found, root=tmp_path)
     assert "helm" not in document["spec"]["source"]
@@ -304,7 +305,7 @@ def test_other_values_files_are_suggested_never_chosen(provider: Provider, tmp_p
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 1.0.0\n")
     for name in ("values.yaml", "values-prod.yaml"):
         (chart / name).write_text("replicas: 1\n")
-    found = workflow.find_package(tmp_path, "charts/web")
+    found = detection.find_package(tmp_path, "charts/web")
     document, output = generate(provider, found, root=tmp_path)
     assert document["spec"]["source"]["helm"] == {"valueFiles": ["values.yaml"]}
     assert output.notes == (
@@ -373,7 +374,7 @@ def test_package_at_the_repository_root_is_path_dot(
     # TestPathDot); an empty one is refused: "spec.source.repoURL and either spec.source.path
     # or spec.source.chart are required" (util/argo/argo.go).
     (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
-    found = workflow.find_package(tmp_path, ".")
+    found = detection.find_package(tmp_path, ".")
     document, _ = generate(provider, found, root=tmp_path)
     assert document["spec"]["source"]["path"] == "."
     assert document["spec"]["source"]["directory"] == {"recurse": True}
@@ -443,7 +444,7 @@ def test_target_revision_passes_through(provider: Provider, revision: str) -> No
 
 
 def test_target_revision_defaults_to_the_checkout_branch(provider: Provider) -> None:
-    config = workflow.configure(
+    config = configuration.configure(
         EXAMPLES, package(), provider, REQUIRED, facts=GitFacts(branch="release-2")
     )
     assert config.shared["targetRevision"] == "release-2"
@@ -477,7 +478,7 @@ def test_empty_project_or_namespace_is_missing_not_blank(
 ) -> None:
     # Argo CD would rewrite project "" to default; an Application without a namespace would land
     # in whatever namespace kubectl points at.
-    with pytest.raises(workflow.MissingAnswersError) as caught:
+    with pytest.raises(errors.MissingAnswersError) as caught:
         generate(provider, package(), {question_id: ""})
     assert caught.value.missing == (question_id,)
 
@@ -514,7 +515,7 @@ def test_questions_follow_the_spec(provider: Provider) -> None:
         "syncPolicy": "manual",
     }
     assert [o.value for o in questions["syncPolicy"].options] == ["manual", "auto", "auto-prune"]
-    asked = [q.id for q in workflow.question_list(provider)]
+    asked = [q.id for q in configuration.question_list(provider)]
     assert asked[:4] == ["gitRepoUrl", "gitRepoPath", "targetRevision", "destinationNamespace"]
     assert asked[-1] == "outputPath"
     schema = json.loads((ROOT / "schemas" / "question.schema.json").read_text())

@@ -25,10 +25,17 @@ def test_providers_lists_flux_with_its_distribution(cli: CliRunner) -> None:
     }
 
 
-def test_detect_json_is_exactly_the_spec_shape(cli: CliRunner) -> None:
+SPEC_KEYS = ("path", "type", "name", "confidence")
+
+
+def test_detect_json_has_the_spec_shape(cli: CliRunner) -> None:
     done = cli("detect", str(EXAMPLES), "--json")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == [
+    packages = json.loads(done.stdout)
+    # SPEC §4: these keys first; extra keys (notes, the package's notable files) may follow.
+    assert all(list(p)[:4] == list(SPEC_KEYS) for p in packages)
+    assert packages[0]["files"] == ["values.yaml"]
+    assert [{key: p[key] for key in SPEC_KEYS} for p in packages] == [
         {"path": "charts/podinfo", "type": "helm", "name": "podinfo", "confidence": "high"},
         {"path": "kustomize/base", "type": "kustomize", "name": "base", "confidence": "high"},
         {
@@ -179,6 +186,7 @@ def test_set_wins_over_the_answers_file_which_wins_over_defaults(
         "type": "kustomize",
         "name": "base",
         "confidence": "high",
+        "files": ["kustomization.yaml"],
     }
 
 
@@ -242,8 +250,9 @@ def test_a_name_that_cannot_become_dns_1123_is_exit_2(cli: CliRunner, tmp_path: 
     (tmp_path / "日本" / "kustomization.yaml").write_text("resources: []\n")
     done = cli("generate", str(tmp_path), "--provider", "flux", *args_for("日本"), "-o", "-")
     assert done.returncode == 2
-    assert "cannot become a DNS-1123 name; give one with --set resourceName=NAME" in only_line(
-        done.stderr
+    assert only_line(done.stderr) == (
+        "gitops: error: missing answer for resourceName (package name '日本' cannot become a "
+        "DNS-1123 name): give it with --set resourceName=VALUE or --answers FILE"
     )
 
 
@@ -285,9 +294,9 @@ def test_several_packages_without_package_lists_them(cli: CliRunner) -> None:
     done = cli("generate", str(EXAMPLES), "--provider", "flux", "-o", "-")
     assert done.returncode == 2
     assert only_line(done.stderr) == (
-        "gitops: error: 4 packages found; pick one with --package: charts/podinfo (helm), "
+        "gitops: error: 4 packages found: charts/podinfo (helm), "
         "kustomize/base (kustomize), kustomize/overlays/production (kustomize), "
-        "manifests/guestbook (raw-manifests)"
+        "manifests/guestbook (raw-manifests); point at the package with --package DIR"
     )
 
 

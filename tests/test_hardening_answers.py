@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, CliRunner, only_line, provider_plugins
 
-from gitops_core import workflow
+from gitops_core import configuration, detection, generation
 from gitops_core.errors import GitOpsError
 from gitops_core.git import GitFacts
 from gitops_core.output import render_document
@@ -77,7 +77,7 @@ def refused(result: Documents | GitOpsError, question_id: str) -> bool:
         return False
     message = str(result)
     assert result.exit_code == 2 and "\n" not in message, (question_id, message)
-    assert message.startswith((f"{question_id}: ", f"missing answer for {question_id}:")), message
+    assert message.startswith((f"{question_id}: ", f"missing answer for {question_id}")), message
     assert SECRET not in message
     return True
 
@@ -102,9 +102,9 @@ def run(
     """The generated documents as Go would read them, or the error a user would see."""
     provider = providers.get(provider_id)
     try:
-        package = workflow.find_package(EXAMPLES, PACKAGES[provider_id])
-        config = workflow.configure(EXAMPLES, package, provider, answers, facts=FACTS)
-        output = workflow.generate(config, provider)
+        package = detection.find_package(EXAMPLES, PACKAGES[provider_id])
+        config = configuration.configure(EXAMPLES, package, provider, answers, facts=FACTS)
+        output = generation.generate(config, provider)
     except GitOpsError as error:
         return error
     documents = load_documents(output.manifests)
@@ -201,7 +201,7 @@ def test_100_kb_answers_are_judged_in_linear_time(providers: Providers) -> None:
     quadratically (redacting a long non-URL once took 44 s)."""
     longs = [c * 100_000 for c in ("x", "a:", "a@", "1.", "://", "/", "a-", " ", "@:")]
     for provider_id in PACKAGES:
-        for question in workflow.question_list(providers.get(provider_id)):
+        for question in configuration.question_list(providers.get(provider_id)):
             for answer in longs:
                 started = time.perf_counter()
                 try:
@@ -228,7 +228,7 @@ def test_credentials_in_urls_are_refused_with_advice(providers: Providers) -> No
 
 
 _ALL = Providers.from_plugins(provider_plugins())
-QUESTION_IDS = {pid: [q.id for q in workflow.question_list(_ALL.get(pid))] for pid in PACKAGES}
+QUESTION_IDS = {pid: [q.id for q in configuration.question_list(_ALL.get(pid))] for pid in PACKAGES}
 WRONG_TYPES: list[object] = [42, -1.5, ["main"], {"branch": "main"}, [], {}]
 
 
@@ -246,7 +246,7 @@ def test_every_question_refuses_a_wrong_type_in_one_line(
 def test_text_answers_to_yes_no_questions_and_booleans_to_text_questions(
     providers: Providers, provider_id: str
 ) -> None:
-    questions = {q.id: q for q in workflow.question_list(providers.get(provider_id))}
+    questions = {q.id: q for q in configuration.question_list(providers.get(provider_id))}
     for question_id, question in questions.items():
         wrong = "maybe" if question.type == "confirm" else True
         result = run(providers, provider_id, {**BASE, question_id: wrong})
@@ -262,7 +262,8 @@ def test_an_empty_answer_is_refused_missing_or_no_value(
 ) -> None:
     """``""`` is no value: refused for yes/no and choices, missing when required, else left
     out with the manifest still valid and every namespaced object still in a namespace."""
-    question = {q.id: q for q in workflow.question_list(providers.get(provider_id))}[question_id]
+    questions = configuration.question_list(providers.get(provider_id))
+    question = {q.id: q for q in questions}[question_id]
     result = run(providers, provider_id, {**BASE, question_id: ""})
     if question.type != "text" or question.required:
         assert refused(result, question_id), result

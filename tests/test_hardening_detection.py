@@ -104,7 +104,8 @@ def detect_as_nobody(root: Path) -> subprocess.CompletedProcess[str]:
         return gitops("detect", "--json", str(root))
     script = (
         "import os, sys, json, yaml\n"
-        "import gitops_core.cli, gitops_core.detection\n"
+        "import gitops_core.cli, gitops_core.detection, gitops_core.serialization\n"
+        "gitops_core.serialization.converter()\n"
         "gitops_core.cli.build_parser().parse_args(sys.argv[1:])  # import what parsing needs\n"
         "os.setgid(65534); os.setuid(65534)\n"
         "sys.exit(gitops_core.cli.main(sys.argv[1:]))\n"

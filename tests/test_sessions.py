@@ -17,7 +17,7 @@ from conftest import EXAMPLES, ROOT, provider_plugins
 from gitops_core.errors import UsageError
 from gitops_core.plugins import Providers
 from gitops_core.questions import AnswerError
-from gitops_core.sessions import SessionError, Sessions
+from gitops_core.sessions import FileStore, MemoryStore, SessionError, Sessions
 
 URL = "https://github.com/acme/shop.git"
 
@@ -25,6 +25,11 @@ URL = "https://github.com/acme/shop.git"
 @pytest.fixture
 def sessions(tmp_path: Path) -> Sessions:
     return Sessions(tmp_path / "state", providers=Providers.from_plugins(provider_plugins()))
+
+
+def sessions_dir(sessions: Sessions) -> Path:
+    assert isinstance(sessions.store, FileStore)
+    return sessions.store.directory
 
 
 def tree(tmp_path: Path, *packages: str) -> Path:
@@ -148,7 +153,7 @@ def test_output_outside_the_project_is_refused(sessions: Sessions, tmp_path: Pat
     sessions.answer(
         session, {"gitRepoUrl": URL, "destinationNamespace": "a", "outputPath": "../escape.yaml"}
     )
-    with pytest.raises(UsageError, match=r"is outside .*; this session writes only inside"):
+    with pytest.raises(UsageError, match=r"escape.yaml is outside .*; files are written only"):
         sessions.generate(session)
     assert not (tmp_path / "escape.yaml").exists()
 
@@ -159,7 +164,7 @@ def test_unknown_corrupted_foreign_and_expired_sessions_are_clear_errors(
     with pytest.raises(SessionError, match="is not one this tool gave out"):
         sessions.load("../../etc/passwd")
     session = sessions.start(EXAMPLES).session_id
-    path = sessions.directory / f"{session}.json"
+    path = sessions_dir(sessions) / f"{session}.json"
     good = path.read_text()
     path.write_text(good[: len(good) // 2])
     with pytest.raises(SessionError, match="is corrupted or not a gitops session"):
@@ -168,7 +173,7 @@ def test_unknown_corrupted_foreign_and_expired_sessions_are_clear_errors(
     with pytest.raises(SessionError, match="is corrupted or not a gitops session"):
         sessions.load(session)
     path.write_text(good)
-    expired = Sessions(sessions.directory, providers=sessions.providers, ttl=0.0)
+    expired = Sessions(sessions_dir(sessions), providers=sessions.providers, ttl=0.0)
     time.sleep(0.01)
     with pytest.raises(SessionError, match="expired"):
         expired.load(session)
@@ -232,7 +237,7 @@ def test_two_processes_on_one_session_lose_no_update(sessions: Sessions, tmp_pat
     assert [child.wait(timeout=120) for child in children] == [0, 0]
     answers = sessions.load(session).answers
     assert answers == {"resourceName": "v39-resourcename", "fluxNamespace": "v39-fluxnamespace"}
-    assert sorted(os.listdir(sessions.directory)) == [f"{session}.json", f"{session}.lock"]
+    assert sorted(os.listdir(sessions_dir(sessions))) == [f"{session}.json", f"{session}.lock"]
 
 
 def test_self_heal_is_asked_only_once_sync_is_automatic(sessions: Sessions) -> None:
@@ -261,3 +266,22 @@ def test_generating_without_writing_does_not_judge_the_output_path(
     sessions.answer(session, {"gitRepoUrl": URL, "destinationNamespace": "a",
                               "outputPath": str(tmp_path / "elsewhere.yaml")})  # fmt: skip
     assert sessions.generate(session, write=False).output is not None
+
+
+def test_a_memory_store_keeps_a_session_without_any_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITOPS_STATE_DIR", str(tmp_path / "state"))
+    sessions = Sessions(store=MemoryStore(), providers=Providers.from_plugins(provider_plugins()))
+    step = sessions.select_package(sessions.start(EXAMPLES).session_id, index=0)
+    session = sessions.select_provider(step.session_id, "flux").session_id
+    sessions.answer(session, {"gitRepoUrl": URL})
+    with pytest.raises(AnswerError):
+        sessions.answer(session, {"destinationNamespace": "Not A Namespace", "gitRepoPath": "x"})
+    # A refused step changes nothing, as with the file store.
+    assert sessions.load(session).answers == {"gitRepoUrl": URL}
+    assert sessions.answer(session, {"destinationNamespace": "shop"}).stage == "generate"
+    assert sessions.generate(session, write=False).output is not None
+    assert not (tmp_path / "state").exists()
+    with pytest.raises(SessionError, match="no session"):
+        Sessions(store=MemoryStore(), providers=sessions.providers).load(session)

@@ -7,44 +7,37 @@ usage or input, 3 refused to overwrite, 4 a provider failed.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-import attrs
+from attrs import AttrsInstance
 
+from gitops_core.cli.common import (
+    chosen_provider,
+    error_message,
+    given_answers,
+    installed_providers,
+    print_json,
+)
+from gitops_core.cli.options import (
+    Command,
+    DetectOptions,
+    GenerateOptions,
+    McpOptions,
+    ProvidersOptions,
+    QuestionsOptions,
+    ValidateOptions,
+)
 from gitops_core.errors import GitOpsError, OverwriteRefusedError, ProviderError, UsageError
 
-#: Answers files are small; a bigger one is a mistake, not something to load into memory.
-MAX_ANSWERS_BYTES = 1024 * 1024
+if TYPE_CHECKING:
+    from gitops_core.validation import Problem
 
 
-def _print_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
-def _package_json(package: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "path": package.path,
-        "type": package.type,
-        "name": package.name,
-        "confidence": package.confidence,
-    }
-    if package.notes:
-        data["notes"] = list(package.notes)
-    return data
-
-
-def _providers() -> Any:
-    from gitops_core.plugins import Providers
-
-    return Providers.discover()
-
-
-def cmd_providers(args: argparse.Namespace) -> int:
-    loaded, errors = _providers().load_all()
+def cmd_providers(options: ProvidersOptions) -> int:
+    loaded, errors = installed_providers().load_all()
     rows = []
     for provider in loaded:
         try:
@@ -60,8 +53,8 @@ def cmd_providers(args: argparse.Namespace) -> int:
                 "version": provider.version,
             }
         )
-    if args.json:
-        _print_json(rows)
+    if options.json:
+        print_json(rows)
     elif rows:
         width = max(len(r["id"]) for r in rows)
         for row in rows:
@@ -73,28 +66,30 @@ def cmd_providers(args: argparse.Namespace) -> int:
     return 4 if errors else 0
 
 
-def cmd_detect(args: argparse.Namespace) -> int:
+def cmd_detect(options: DetectOptions) -> int:
     from gitops_core.detection import detect
+    from gitops_core.serialization import unstructure
 
-    packages = detect(args.path)
-    if args.json:
-        _print_json([_package_json(p) for p in packages])
+    packages = detect(Path(options.path))
+    if options.json:
+        print_json(unstructure(packages))
         return 0
     if not packages:
-        print(f"no Helm chart, Kustomize overlay or Kubernetes manifests found under {args.path}")
+        found = "no Helm chart, Kustomize overlay or Kubernetes manifests found"
+        print(f"{found} under {options.path}")
     for package in packages:
         notes = f"  ({'; '.join(package.notes)})" if package.notes else ""
         print(f"{package.path}  {package.type}  {package.name}  {package.confidence}{notes}")
     return 0
 
 
-def cmd_questions(args: argparse.Namespace) -> int:
+def cmd_questions(options: QuestionsOptions) -> int:
+    from gitops_core.configuration import question_list
     from gitops_core.questions import questions_as_data
-    from gitops_core.workflow import question_list
 
-    questions = question_list(_providers().get(args.provider))
-    if args.json:
-        _print_json(questions_as_data(questions))
+    questions = question_list(installed_providers().get(options.provider))
+    if options.json:
+        print_json(questions_as_data(questions))
         return 0
     for question in questions:
         default = f" [default: {question.default}]" if question.default is not None else ""
@@ -105,118 +100,71 @@ def cmd_questions(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_set(items: Sequence[str]) -> dict[str, str]:
-    answers: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--set {item!r}: expected ID=VALUE")
-        answers[key.strip()] = value
-    return answers
-
-
-def _load_answers_file(name: str) -> dict[str, object]:
-    from gitops_core.yamlio import InvalidYAML, safe_load
-
-    path = Path(name)
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_ANSWERS_BYTES + 1)
-    except OSError as exc:
-        raise UsageError(f"--answers {name}: cannot read: {exc.strerror}") from None
-    if len(raw) > MAX_ANSWERS_BYTES:
-        raise UsageError(f"--answers {name}: larger than {MAX_ANSWERS_BYTES} bytes")
-    try:
-        data = safe_load(raw.decode("utf-8"))
-    except (UnicodeDecodeError, InvalidYAML) as exc:
-        raise UsageError(f"--answers {name}: not valid YAML or JSON: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-        raise UsageError(f"--answers {name}: expected a mapping of question id to answer")
-    return data
-
-
-def cmd_generate(args: argparse.Namespace) -> int:
-    if args.all:
+def cmd_generate(options: GenerateOptions) -> int:
+    if options.all:
         from gitops_core.cli.generate_all import run_generate_all
 
-        return run_generate_all(args)
-    if args.exclude:
+        return run_generate_all(options)
+    if options.exclude:
         raise UsageError("--exclude goes with --all; with one package, pick it with --package")
-    from gitops_core import workflow
+    provided = given_answers(options)
+    if options.output is not None and options.output != "-":
+        provided["outputPath"] = options.output
 
-    provided: dict[str, object] = {}
-    if args.answers:
-        provided.update(_load_answers_file(args.answers))
-    provided.update(_parse_set(args.set))
-    if args.output is not None and args.output != "-":
-        provided["outputPath"] = args.output
-
-    interactive = not (args.defaults or args.json or args.output == "-")
+    interactive = not (options.defaults or options.json or options.output == "-")
     if interactive and sys.stdin.isatty() and sys.stdout.isatty():
         from gitops_core.cli.wizard import run_wizard
 
-        return run_wizard(args, provided)
-    root = Path(args.path)
-    providers = _providers()
-    provider = providers.get(args.provider or _only_provider(providers))
-    package = workflow.find_package(root, args.package)
-    config = workflow.configure(root.resolve(), package, provider, provided)
-    output = workflow.generate(config, provider)
+        return run_wizard(options, provided)
+    from gitops_core.cli.reports import GeneratedReport
+    from gitops_core.configuration import configure
+    from gitops_core.detection import find_package
+    from gitops_core.generation import generate
+    from gitops_core.serialization import unstructure
+
+    root = Path(options.path)
+    provider = chosen_provider(options)
+    package = find_package(root, options.package)
+    config = configure(root.resolve(), package, provider, provided)
+    output = generate(config, provider)
     for note in output.notes:
         print(f"gitops: note: {note}", file=sys.stderr)
 
-    if args.output == "-":
-        if args.json:
-            _print_json(_generated_json(provider.id, output, config, None, None))
+    if options.output == "-":
+        if options.json:
+            print_json(unstructure(GeneratedReport.of(provider.id, output, config)))
         else:
             sys.stdout.write(output.manifests)
         return 0
-    from gitops_core.cli.wizard import write_outputs
+    from gitops_core.cli.wizard import write_generated
 
     target = Path(config.shared["outputPath"])
-    result = write_outputs(args, target, output.manifests, {**config.shared, **config.provider})
-    if args.json:
-        _print_json(_generated_json(provider.id, output, config, str(target), result.status))
+    result = write_generated(options, target, output.manifests, config.answers())
+    if options.json:
+        report = GeneratedReport.of(provider.id, output, config, target, result.status)
+        print_json(unstructure(report))
     else:
         verb = {"created": "wrote", "replaced": "replaced", "unchanged": "unchanged:"}
         print(f"{verb[result.status]} {target} ({output.description})")
     return 0
 
 
-def _only_provider(providers: Any) -> str:
-    ids: list[str] = providers.ids()
-    if len(ids) == 1:
-        return ids[0]
-    raise UsageError(f"choose a provider with --provider: {', '.join(ids) or 'none installed'}")
+def cmd_validate(options: ValidateOptions) -> int:
+    from gitops_core.serialization import unstructure
+    from gitops_core.validation import (
+        Problem,
+        SchemaStore,
+        core_schema_dir,
+        load_documents,
+        validate_documents,
+    )
 
-
-def _generated_json(
-    provider: str, output: Any, config: Any, path: str | None, status: str | None
-) -> dict[str, Any]:
-    return {
-        "provider": provider,
-        "package": _package_json(config.package),
-        "answers": {**config.shared, **config.provider},
-        "outputPath": path,
-        "status": status,
-        "description": output.description,
-        "notes": list(output.notes),
-        "documents": list(output.documents),
-    }
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    from gitops_core.resources import schema_dir
-    from gitops_core.validation import Problem, SchemaStore, load_documents, validate_documents
-
-    dirs, errors = _providers().schema_dirs()
+    dirs, errors = installed_providers().schema_dirs()
     for error in errors:
         print(f"gitops: warning: {error}", file=sys.stderr)
-    store = SchemaStore([schema_dir("gitops_core", "") / "kubernetes", *dirs])
-    problems: list[Any] = []
-    for name in args.files:
+    store = SchemaStore([core_schema_dir(), *dirs])
+    problems: list[Problem] = []
+    for name in options.files:
         try:
             text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -229,20 +177,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
             continue
         problems.extend(
             validate_documents(
-                documents, source=name, store=store, allow_unknown_kinds=args.allow_unknown_kinds
+                documents,
+                source=name,
+                store=store,
+                allow_unknown_kinds=options.allow_unknown_kinds,
             )
         )
-    if args.json:
-        _print_json({"valid": not problems, "problems": [attrs.asdict(p) for p in problems]})
+    if options.json:
+        print_json({"valid": not problems, "problems": unstructure(problems)})
     else:
         for problem in problems:
             print(problem)
         if not problems:
-            print(f"{len(args.files)} file{'s' if len(args.files) > 1 else ''} valid")
+            count = len(options.files)
+            print(f"{count} file{'s' if count > 1 else ''} valid")
     return 1 if problems else 0
 
 
-def cmd_mcp(args: argparse.Namespace) -> int:
+def cmd_mcp(options: McpOptions) -> int:
     try:
         from gitops_core.mcp_server import serve
     except ModuleNotFoundError as exc:
@@ -257,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gitops", description="Write Flux or Argo CD manifests for what a repository holds."
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="name", required=True, metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
@@ -265,15 +217,15 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     sub = command("providers", "list the installed providers")
-    sub.set_defaults(run=cmd_providers)
+    sub.set_defaults(command=Command(ProvidersOptions, cmd_providers))
 
     sub = command("detect", "list the deployable packages under PATH")
     sub.add_argument("path", nargs="?", default=".", metavar="PATH")
-    sub.set_defaults(run=cmd_detect)
+    sub.set_defaults(command=Command(DetectOptions, cmd_detect))
 
     sub = command("questions", "the shared and provider questions, as data")
     sub.add_argument("--provider", required=True, metavar="ID")
-    sub.set_defaults(run=cmd_questions)
+    sub.set_defaults(command=Command(QuestionsOptions, cmd_questions))
 
     sub = command("generate", "generate the manifests for a package (asks on a terminal)")
     sub.add_argument("path", nargs="?", default=".", metavar="PATH")
@@ -295,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("-o", "--output", metavar="FILE", help="where to write; - for stdout")
     sub.add_argument("--force", action="store_true", help="replace a different existing file")
     sub.add_argument("--save-answers", metavar="FILE", help="write the answers for --answers")
-    sub.set_defaults(run=cmd_generate)
+    sub.set_defaults(command=Command(GenerateOptions, cmd_generate))
 
     sub = command("validate", "check manifests against the vendored schemas")
     sub.add_argument("files", nargs="+", metavar="FILE", help="- reads stdin")
@@ -304,21 +256,22 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="let documents of kinds without a schema pass (core Kubernetes objects)",
     )
-    sub.set_defaults(run=cmd_validate)
+    sub.set_defaults(command=Command(ValidateOptions, cmd_validate))
 
     sub = command("mcp", "serve the gitops tool to AI agents over MCP (stdio)")
-    sub.set_defaults(run=cmd_mcp)
+    sub.set_defaults(command=Command(McpOptions, cmd_mcp))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    command: Command[AttrsInstance] = args.command
     try:
-        code: int = args.run(args)
+        code = command(args)
     except GitOpsError as exc:
-        for line in str(exc).splitlines() or [type(exc).__name__]:
+        for line in error_message(exc).splitlines():
             print(f"gitops: error: {line}", file=sys.stderr)
-        if isinstance(exc, OverwriteRefusedError) and not getattr(args, "json", False):
+        if isinstance(exc, OverwriteRefusedError) and not args.json:
             sys.stdout.write(exc.diff)  # what --force would change
         return exc.exit_code
     except KeyboardInterrupt:

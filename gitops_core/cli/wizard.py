@@ -11,13 +11,14 @@ import shlex
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from gitops_core.errors import UsageError
-from gitops_core.models import Question, Value
-from gitops_core.output import WriteResult, write_file, write_files
-from gitops_core.questions import AnswerError
-from gitops_core.sessions import Pending, Sessions, Step, describe
+from gitops_core.cli.common import error_message, installed_providers
+from gitops_core.cli.options import GenerateOptions
+from gitops_core.errors import AnswerError, UsageError
+from gitops_core.models import Question, SessionState, Value
+from gitops_core.output import WriteResult, write_outputs
+from gitops_core.sessions import MemoryStore, Pending, Sessions, Step, describe
 
 Ask = Callable[[str], str]
 
@@ -80,7 +81,7 @@ class Wizard:
             try:
                 return self.sessions.select_package(session, path=path or ".")
             except UsageError as exc:
-                self.say(f"  {exc}")
+                self.say(f"  {error_message(exc)}")
 
     def pick_provider(self, step: Step, provider: str | None) -> Step:
         if provider is None:
@@ -98,7 +99,7 @@ class Wizard:
             try:
                 return self.sessions.answer(session, {question.id: value})
             except AnswerError as exc:
-                self.say(f"  {exc}")
+                self.say(f"  {error_message(exc)}")
 
     def prompt(self, question: Question, default: Value) -> str | None:
         if question.description:
@@ -124,12 +125,17 @@ class Wizard:
 
 
 def run_wizard(
-    args: Any, provided: Mapping[str, object], ask: Ask = input, out: TextIO = sys.stdout
+    options: GenerateOptions,
+    provided: Mapping[str, object],
+    ask: Ask = input,
+    out: TextIO = sys.stdout,
 ) -> int:
-    wizard = Wizard(Sessions(), ask, out)
-    step = wizard.sessions.start(args.path)
-    step = wizard.pick_package(step, args.package)
-    step = wizard.pick_provider(step, args.provider)
+    # One process, one session: kept in memory, nothing stored between answers.
+    sessions = Sessions(store=MemoryStore(), providers=installed_providers())
+    wizard = Wizard(sessions, ask, out)
+    step = wizard.sessions.start(options.path)
+    step = wizard.pick_package(step, options.package)
+    step = wizard.pick_provider(step, options.provider)
     session = step.session_id
     if provided:
         step = wizard.sessions.answer(session, provided)
@@ -148,33 +154,34 @@ def run_wizard(
     for note in result.output.notes:
         wizard.say(f"note: {note}")
     target = Path(str(state.answers.get("outputPath") or _default_output(step)))
-    written = write_outputs(args, target, result.output.manifests, state.answers)
+    written = write_generated(options, target, result.output.manifests, state.answers)
     wizard.say(f"\n{written.status} {target} ({result.output.description})")
-    wizard.say("To do the same without questions:\n  " + replay_command(args, state))
-    if args.save_answers:
-        wizard.say(f"answers saved to {args.save_answers} (replay with --answers)")
+    wizard.say("To do the same without questions:\n  " + replay_command(options, state))
+    if options.save_answers:
+        wizard.say(f"answers saved to {options.save_answers} (replay with --answers)")
     return 0
 
 
-def write_outputs(
-    args: Any, target: Path, manifests: str, answers: Mapping[str, Value]
+def write_generated(
+    options: GenerateOptions, target: Path, manifests: str, answers: Mapping[str, Value]
 ) -> WriteResult:
     """Write the manifest and, with ``--save-answers``, the answers file: both are checked
     before either is written, so a refused answers file leaves no manifest behind either."""
-    if not args.save_answers:
-        return write_file(target, manifests, force=args.force)
-    import yaml
+    items = [(target, manifests)]
+    if options.save_answers:
+        import yaml
 
-    saved = yaml.safe_dump(dict(answers), sort_keys=False, allow_unicode=True)
-    return write_files([(target, manifests), (Path(args.save_answers), saved)], force=args.force)[0]
+        saved = yaml.safe_dump(dict(answers), sort_keys=False, allow_unicode=True)
+        items.append((Path(options.save_answers), saved))
+    return write_outputs(items, force=options.force)[0]
 
 
 def _default_output(step: Step) -> Value:
     return next(p.default for p in step.questions if p.question.id == "outputPath")
 
 
-def replay_command(args: Any, state: Any) -> str:
-    words = ["gitops", "generate", args.path, "--provider", state.provider]
+def replay_command(options: GenerateOptions, state: SessionState) -> str:
+    words = ["gitops", "generate", options.path, "--provider", str(state.provider)]
     if state.package is not None:
         words += ["--package", state.package.path]
     for key, value in state.answers.items():
@@ -183,4 +190,4 @@ def replay_command(args: Any, state: Any) -> str:
     return " ".join(shlex.quote(word) for word in words)
 
 
-__all__ = ["Wizard", "replay_command", "run_wizard"]
+__all__ = ["Wizard", "replay_command", "run_wizard", "write_generated"]

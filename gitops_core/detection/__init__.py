@@ -49,6 +49,36 @@ objects, so notes speak of the files read before that one.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from gitops_core.checks import inside
+from gitops_core.errors import PackageChoiceError, UsageError
+from gitops_core.models import DetectedPackage
+
 from ._scan import CHART_FILE, KUSTOMIZATION_FILES, analyze, detect
 
-__all__ = ["CHART_FILE", "KUSTOMIZATION_FILES", "analyze", "detect"]
+__all__ = ["CHART_FILE", "KUSTOMIZATION_FILES", "analyze", "detect", "find_package"]
+
+
+def find_package(root: Path, package_dir: str | None = None) -> DetectedPackage:
+    """The one package to deploy: ``package_dir`` (relative to ``root``) or the only one found."""
+    root = root.resolve()
+    if package_dir is not None:
+        target = (root / package_dir).resolve()
+        if not inside(root, target):
+            raise UsageError(f"package path {package_dir!r} is outside {root}")
+        package = analyze(target, root=root)
+        if package is None:
+            raise UsageError(
+                f"no Helm chart, Kustomize overlay or Kubernetes manifests in {package_dir!r}"
+            )
+        return package
+    packages = detect(root)
+    if not packages:
+        raise PackageChoiceError(
+            f"no Helm chart, Kustomize overlay or Kubernetes manifests found under {root}"
+        )
+    if len(packages) > 1:
+        listing = ", ".join(f"{p.path} ({p.type})" for p in packages)
+        raise PackageChoiceError(f"{len(packages)} packages found: {listing}")
+    return packages[0]

@@ -1,4 +1,8 @@
-"""Writing files without ever losing one: temporary file + rename, no silent overwrite."""
+"""The write stage: files written without ever losing one (temporary file + rename), never
+replacing a different file silently, and never outside the folder the caller confines it to.
+
+:func:`write_outputs` is the one place generated manifests are written, for every face.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +15,15 @@ from typing import Literal
 
 import attrs
 
-from gitops_core.errors import GitOpsError, OverwriteRefusedError, UsageError
+from gitops_core.checks import inside
+from gitops_core.errors import OverwriteRefusedError, UsageError, WriteError
+
+__all__ = ["Status", "WriteError", "WriteResult", "write_file", "write_files", "write_outputs"]
 
 Status = Literal["created", "replaced", "unchanged"]
 
 #: Existing files larger than this are not read to compare or diff (a manifest never is).
 MAX_COMPARE_BYTES = 16 * 1024 * 1024
-
-
-class WriteError(GitOpsError):
-    """The file system refused the write (read-only, full, no permission); nothing changed."""
-
-    exit_code = 2
 
 
 @attrs.frozen
@@ -105,20 +106,18 @@ def _commit(plan: _Plan, temp_name: str) -> WriteResult:
 
 def _refusal(plans: list[_Plan], *, of_a_set: bool = False) -> OverwriteRefusedError:
     diff = "".join(p.diff for p in plans)
+    paths = [str(p.path) for p in plans]
     # In a set, say that the files that could have been written were not either.
-    nothing = "nothing was written; " if of_a_set else ""
+    nothing = "; nothing was written" if of_a_set else ""
     if len(plans) == 1:
-        return OverwriteRefusedError(
-            f"{plans[0].path} exists with different content; {nothing}use --force to replace it",
-            diff,
+        message = f"{paths[0]} exists with different content{nothing}"
+    else:
+        more = f" and {len(plans) - 3} more" if len(plans) > 3 else ""
+        message = (
+            f"{len(plans)} files exist with different content "
+            f"({', '.join(paths[:3])}{more}){nothing}"
         )
-    shown = ", ".join(str(p.path) for p in plans[:3])
-    more = f" and {len(plans) - 3} more" if len(plans) > 3 else ""
-    return OverwriteRefusedError(
-        f"{len(plans)} files exist with different content ({shown}{more}); {nothing}"
-        "use --force to replace them",
-        diff,
-    )
+    return OverwriteRefusedError(message, diff, paths)
 
 
 def _os_error(path: Path, exc: OSError) -> WriteError:
@@ -181,3 +180,24 @@ def write_files(items: Sequence[tuple[Path, str]], *, force: bool = False) -> li
     except OSError as exc:
         raise _os_error(path, exc) from exc
     return [result for result in results if result is not None]
+
+
+def write_outputs(
+    items: Sequence[tuple[Path, str]], *, force: bool = False, within: Path | None = None
+) -> list[WriteResult]:
+    """Write generated files (manifests, and what goes with them): the write stage.
+
+    Relative paths are relative to the current folder. With ``within``, every target must lie
+    inside that folder, or nothing is written: the faces that act for someone else (sessions,
+    the MCP tool) confine writes to the project; the command line writes where its user says.
+    Then as :func:`write_file` for one file, :func:`write_files` for several.
+    """
+    targets = [(Path(path).resolve(), content) for path, content in items]
+    if within is not None:
+        root = within.resolve()
+        for target, _ in targets:
+            if not inside(root, target):
+                raise UsageError(f"{target} is outside {root}; files are written only inside it")
+    if len(targets) == 1:
+        return [write_file(*targets[0], force=force)]
+    return write_files(targets, force=force)

@@ -16,22 +16,11 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import attrs
-import cattrs
-from cattrs.gen import make_dict_structure_fn, override
-
 from gitops_core import checks
-from gitops_core.errors import QuestionFileError, UsageError
-from gitops_core.models import (
-    CheckName,
-    Condition,
-    DetectedPackage,
-    Option,
-    Question,
-    Validator,
-    Value,
-)
+from gitops_core.errors import AnswerError, QuestionFileError, UsageError
+from gitops_core.models import CheckName, DetectedPackage, Question, Value
 from gitops_core.resources import package_dir, schema_dir
+from gitops_core.serialization import structure, unstructure
 from gitops_core.yamlio import InvalidYAML, safe_load
 
 __all__ = [
@@ -43,32 +32,6 @@ __all__ = [
     "resolve_answers",
     "shared_questions",
 ]
-
-
-class AnswerError(UsageError):
-    """One or more answers that are not accepted; one line per answer."""
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-@functools.cache
-def _converter() -> cattrs.Converter:
-    converter = cattrs.Converter(forbid_extra_keys=True)
-
-    def camel_keys(cls: type[Any]) -> Any:
-        overrides: dict[str, Any] = {
-            a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)
-        }
-        return make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=True, **overrides)
-
-    # The schema has checked the default's type; a str/bool union needs no disambiguation.
-    converter.register_structure_hook(str | bool | None, lambda value, _: value)
-    for cls in (Option, Validator, Condition, Question):
-        converter.register_structure_hook(cls, camel_keys(cls))
-    return converter
 
 
 @functools.cache
@@ -90,10 +53,7 @@ def load_questions(text: str, source: str) -> tuple[Question, ...]:
         # The deepest error names the field at fault; shallower ones restate it for the parent.
         first = max(errors, key=lambda e: len(e.absolute_path))
         raise QuestionFileError(f"{source}: {first.json_path}: {first.message}")
-    try:
-        questions = tuple(_converter().structure(item, Question) for item in data["questions"])
-    except cattrs.BaseValidationError as exc:
-        raise QuestionFileError(f"{source}: {'; '.join(cattrs.transform_error(exc))}") from None
+    questions = structure(data["questions"], tuple[Question, ...], source, QuestionFileError)
     seen: set[str] = set()
     for index, question in enumerate(questions):
         if question.id in seen:
@@ -361,12 +321,4 @@ def resolve_answers(
 
 def questions_as_data(questions: Iterable[Question]) -> dict[str, Any]:
     """The question file form of ``questions`` (valid against the question schema)."""
-
-    def strip(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {_camel(k): strip(v) for k, v in value.items() if v not in (None, (), [])}
-        if isinstance(value, list | tuple):
-            return [strip(v) for v in value]
-        return value
-
-    return {"questions": [strip(attrs.asdict(q)) for q in questions]}
+    return {"questions": unstructure(tuple(questions))}

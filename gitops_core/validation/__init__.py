@@ -23,16 +23,21 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from gitops_core.checks import is_dns1123_label, is_dns1123_subdomain
-from gitops_core.errors import UsageError
+from gitops_core.errors import InvalidManifestError, UsageError
+from gitops_core.resources import schema_dir
 
 if TYPE_CHECKING:
     import yaml
 
+    from gitops_core.models import GeneratedOutput
+    from gitops_core.plugins import Provider
     from gitops_core.validation._engine import CompiledSchema
 
 __all__ = [
     "Problem",
     "SchemaStore",
+    "check_outputs",
+    "core_schema_dir",
     "load_documents",
     "schema_file_name",
     "validate_documents",
@@ -141,6 +146,34 @@ class SchemaStore:
 
                 self._compiled[key] = CompiledSchema(schema)
         return self._compiled[key]
+
+
+def core_schema_dir() -> Path:
+    """The core's own schemas (Kubernetes kinds such as Namespace), used beside every provider's."""
+    return schema_dir("gitops_core", "") / "kubernetes"
+
+
+def check_outputs(outputs: Iterable[GeneratedOutput], provider: Provider) -> None:
+    """The validation step of generation: raise :class:`InvalidManifestError`, one line per
+    problem, unless every output is valid.
+
+    What is checked is the YAML that will be written, read back as the API server reads it,
+    not the provider's data, against the provider's schemas and the core's (one store, so
+    each kind's schema is compiled once for a whole set).
+    """
+    store = SchemaStore([core_schema_dir(), *provider.schema_dirs()])
+    problems: list[Problem] = []
+    for output in outputs:
+        documents = load_documents(output.manifests, source=output.filename)
+        problems += validate_documents(documents, source=output.filename, store=store)
+    if problems:
+        # The user's answers passed their checks, so the provider is the one to report to.
+        raise InvalidManifestError(
+            "\n".join(
+                [f"provider from {provider.distribution} generated an invalid manifest:"]
+                + [str(p) for p in problems]
+            )
+        )
 
 
 def validate_documents(

@@ -7,8 +7,7 @@ Each returns ``None`` where its key must not appear at all.
 
 from __future__ import annotations
 
-from gitops_core.checks import to_dns1123_label
-from gitops_core.generation import Context, DeclarativeProvider, object_name
+from gitops_core.declarative import Context, DeclarativeProvider, object_name, to_dns1123_label
 from gitops_core.models import Value
 
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"

@@ -8,13 +8,7 @@ from __future__ import annotations
 
 import re
 
-from gitops_core.generation import (
-    Context,
-    DeclarativeProvider,
-    bundle_path,
-    object_name,
-    source_path,
-)
+from gitops_core.declarative import Context, DeclarativeProvider, object_name
 from gitops_core.models import Value
 
 _SCP_LIKE = re.compile(r"(?P<user>[^@/:\s]+@)?(?P<host>[^@/:\s]+):(?P<path>[^\s]+)\Z")
@@ -64,6 +58,20 @@ def source_name(context: Context) -> str:
     if context.bundle is not None:
         return context.bundle.source
     return object_name(context, "resourceName")
+
+
+def source_path(context: Context) -> str:
+    """The package path as Flux and kustomize write it: ``./charts/app``, ``./`` for the root."""
+    return _flux_style(context.config.shared["gitRepoPath"])
+
+
+def bundle_path(context: Context) -> str | None:
+    """The ``--all`` output folder as Flux and kustomize write paths; None outside ``--all``."""
+    return None if context.bundle is None else _flux_style(context.bundle.folder)
+
+
+def _flux_style(path: str) -> str:
+    return "./" if path == "." else f"./{path}"
 
 
 provider = DeclarativeProvider(

@@ -1,0 +1,69 @@
+"""What each command was told, typed: argparse's namespace becomes one of these."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+import attrs
+from attrs import AttrsInstance
+
+T = TypeVar("T", bound=AttrsInstance)
+
+
+@attrs.frozen(kw_only=True)
+class ProvidersOptions:
+    json: bool
+
+
+@attrs.frozen(kw_only=True)
+class DetectOptions:
+    path: str
+    json: bool
+
+
+@attrs.frozen(kw_only=True)
+class QuestionsOptions:
+    provider: str
+    json: bool
+
+
+@attrs.frozen(kw_only=True)
+class GenerateOptions:
+    path: str
+    provider: str | None
+    package: str | None
+    all: bool
+    exclude: tuple[str, ...] = attrs.field(converter=tuple)
+    set: tuple[str, ...] = attrs.field(converter=tuple)
+    answers: str | None
+    defaults: bool
+    output: str | None
+    force: bool
+    save_answers: str | None
+    json: bool
+
+
+@attrs.frozen(kw_only=True)
+class ValidateOptions:
+    files: tuple[str, ...] = attrs.field(converter=tuple)
+    allow_unknown_kinds: bool
+    json: bool
+
+
+@attrs.frozen(kw_only=True)
+class McpOptions:
+    json: bool
+
+
+@attrs.frozen
+class Command(Generic[T]):
+    """A subcommand: the options it takes and the function that runs it."""
+
+    options: type[T]
+    run: Callable[[T], int]
+
+    def __call__(self, namespace: argparse.Namespace) -> int:
+        fields = attrs.fields(self.options)
+        return self.run(self.options(**{f.name: getattr(namespace, f.name) for f in fields}))
