@@ -6,7 +6,6 @@ import json
 import shutil
 from collections import Counter
 from collections.abc import Sequence
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -237,7 +236,7 @@ class HooksOnly:
         return {"targetRevision": "main"}
 
     @hookimpl
-    def gitops_schema_dirs(self) -> Sequence[Traversable]:
+    def gitops_schema_dirs(self) -> Sequence[Path]:
         return [schema_dir("gitops_argocd", "argocd")]
 
     @hookimpl

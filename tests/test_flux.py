@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ ANSWERS = {"gitRepoUrl": "https://github.com/acme/shop.git", "destinationNamespa
 def generate(
     providers: Providers,
     package: DetectedPackage,
-    answers: dict[str, object],
+    answers: Mapping[str, object],
     facts: GitFacts | None = None,
 ) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
     flux = providers.get("flux")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +97,7 @@ def expected(provider_id: str, question_id: str, answer: str) -> object:
 
 
 def run(
-    providers: Providers, provider_id: str, answers: dict[str, object]
+    providers: Providers, provider_id: str, answers: Mapping[str, object]
 ) -> Documents | GitOpsError:
     """The generated documents as Go would read them, or the error a user would see."""
     provider = providers.get(provider_id)
@@ -305,7 +305,8 @@ def test_cli_hostile_sets_are_one_line_errors_or_exact(cli: CliRunner, tmp_path:
     for answer in ("main\n---\nkind: Secret", "main --- kind: Secret", "ma\udcffin", "x" * 300):
         done = generate(cli, "flux", *base, f"--set=targetRevision={answer}")
         if done.returncode == 0:
-            assert FIELDS["flux"]["targetRevision"](load_documents(done.stdout)) == answer
+            documents = load_documents(done.stdout)
+            assert FIELDS["flux"]["targetRevision"](documents) == answer  # type: ignore[arg-type]
         else:
             assert done.returncode == 2
             assert only_line(done.stderr).startswith("gitops: error: targetRevision: ")

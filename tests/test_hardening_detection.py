@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import pytest
 from conftest import SOURCE_PATH, only_line
@@ -48,7 +48,7 @@ def gitops(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
     )
 
 
-def detected(root: Path, **env: str) -> tuple[dict[str, dict[str, object]], str]:
+def detected(root: Path, **env: str) -> tuple[dict[str, dict[str, Any]], str]:
     """``gitops detect --json`` as {path: package}, and stderr; fails on any crash."""
     done = gitops("detect", "--json", str(root), env=env)
     assert done.returncode == 0, done.stderr
@@ -203,8 +203,8 @@ def test_yaml_bombs_do_not_blow_up_detection(tmp_path: Path) -> None:
     assert sorted(packages) == ["chart", "chart2", "json", "kust", "raw"]
     assert packages["raw"]["type"] == "raw-manifests"
     assert packages["chart2"]["name"] == "deep"
-    (chart_note,) = packages["chart"]["notes"]  # type: ignore[misc]
-    (kust_note,) = packages["kust"]["notes"]  # type: ignore[misc]
+    (chart_note,) = packages["chart"]["notes"]
+    (kust_note,) = packages["kust"]["notes"]
     assert chart_note.startswith("Chart.yaml has an unknown type [[[")
     assert kust_note.startswith("kustomization.yaml has an unexpected kind [[[")
     assert len(chart_note) < 300 and len(kust_note) < 300

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -41,13 +42,13 @@ def tree(tmp_path: Path, *packages: str) -> Path:
     return project
 
 
-def finish(sessions: Sessions, session: str, provider: str, **answers: object) -> dict[str, object]:
+def finish(sessions: Sessions, session: str, provider: str, **answers: object) -> dict[str, Any]:
     step = sessions.select_provider(session, provider)
     assert step.stage == "configure" and set(step.missing) == {"gitRepoUrl", "destinationNamespace"}
     step = sessions.answer(session, {"gitRepoUrl": URL, "destinationNamespace": "shop", **answers})
     assert step.stage == "generate", step.message
     done = sessions.generate(session)
-    assert done.stage == "done" and done.status == "created"
+    assert done.stage == "done" and done.status == "created" and done.output is not None
     return {"step": done, "documents": list(yaml.safe_load_all(done.output.manifests))}
 
 

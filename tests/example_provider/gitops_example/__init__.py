@@ -1,6 +1,6 @@
 """An example provider: data files plus one function."""
 
-from gitops_core.generation import DeclarativeProvider, object_name
+from gitops_core.declarative import DeclarativeProvider, object_name
 
 provider = DeclarativeProvider(
     "gitops_example",
