@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 __all__ = ["generate"]
 
 
-
 def generate(config: GitOpsConfig, provider: Provider) -> GeneratedOutput:
     """The provider's manifests for ``config``, validated (else :class:`InvalidManifestError`)."""
     from gitops_core.validation import check_outputs
@@ -31,17 +30,6 @@ def generate(config: GitOpsConfig, provider: Provider) -> GeneratedOutput:
     return output
 
 
-__getattr__ = forward(
-    __name__,
-    dict.fromkeys(
-        (
-            "BundleContext",
-            "Context",
-            "DeclarativeProvider",
-            "DefinitionError",
-            "Function",
-            "object_name",
-        ),
-        "gitops_core.declarative",
-    ),
-)
+# The declarative kit's names as 0.1.0 documented them here.
+_OLD_KIT = "BundleContext Context DeclarativeProvider DefinitionError Function object_name"
+__getattr__ = forward(__name__, dict.fromkeys(_OLD_KIT.split(), "gitops_core.declarative"))
