@@ -16,7 +16,8 @@ PACKAGE_TYPES: tuple[PackageType, ...] = get_args(PackageType)
 
 Confidence = Literal["high", "medium", "low"]
 
-QuestionType = Literal["text", "select", "confirm"]
+#: ``list``: several text items (a JSON array, or comma-separated on the command line).
+QuestionType = Literal["text", "select", "confirm", "list"]
 
 #: Named checks a question's validator may use instead of (or beside) a pattern.
 CheckName = Literal[
@@ -96,7 +97,7 @@ class Question:
     id: str
     question: str
     type: QuestionType = "text"
-    default: str | bool | None = None
+    default: str | bool | tuple[str, ...] | None = None
     required: bool = False
     placeholder: str | None = None
     description: str | None = None

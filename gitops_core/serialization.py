@@ -51,7 +51,10 @@ def converter() -> cattrs.Converter:
         ),
     )
     # A question's default: the question schema has checked its type already.
-    conv.register_structure_hook(str | bool | None, lambda value, _: value)
+    conv.register_structure_hook(
+        str | bool | tuple[str, ...] | None,
+        lambda value, _: tuple(value) if isinstance(value, list) else value,
+    )
     return conv
 
 

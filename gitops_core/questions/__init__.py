@@ -16,6 +16,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from gitops_core import checks
 from gitops_core.errors import AnswerError, QuestionFileError, UsageError
 from gitops_core.models import CheckName, DetectedPackage, Question, Value
@@ -208,6 +210,14 @@ def _coerce(question: Question, raw: object) -> Value:
             return raw.strip().lower() in _TRUE
         raise fail(f"{_describe(raw)} is not yes or no", "yes/no or true/false")
 
+    if question.type == "list":
+        items = raw.split(",") if isinstance(raw, str) else raw
+        if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+            raise fail(f"{_describe(raw)} is not a list", "a list of text, or comma-separated text")
+        one = attrs.evolve(question, type="text")
+        values = tuple(v for v in (_coerce(one, item.strip()) for item in items) if v is not None)
+        return values or None
+
     if not isinstance(raw, str):
         raise fail(f"{_describe(raw)} is not text", "a string")
     if _has_control_characters(raw):
@@ -217,9 +227,9 @@ def _coerce(question: Question, raw: object) -> Value:
         )
 
     if question.type == "select":
-        values = [option.value for option in question.options]
-        if raw not in values:
-            raise fail(f"{_show(raw)} is not a choice", "one of " + ", ".join(values))
+        choices = [option.value for option in question.options]
+        if raw not in choices:
+            raise fail(f"{_show(raw)} is not a choice", "one of " + ", ".join(choices))
         return raw
 
     if raw == "":

@@ -26,6 +26,7 @@ from gitops_core.git import git_facts
 from gitops_core.models import (
     DetectedPackage,
     GeneratedOutput,
+    Option,
     Question,
     SessionState,
     Stage,
@@ -64,6 +65,9 @@ class Pending:
     question: Question
     default: Value = None
     answered: bool = False
+    #: What to offer: a select question's options, else what the repository suggests (the
+    #: chart's value files, the namespaces its packages declare); free text stays allowed.
+    choices: tuple[Option, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -193,7 +197,12 @@ class Sessions:
             questions, package=state.package, provided=state.answers, defaults=defaults
         )
         pending = tuple(
-            Pending(question=q, default=resolved.get(q.id), answered=q.id in state.answers)
+            Pending(
+                question=q,
+                default=resolved.get(q.id),
+                answered=q.id in state.answers,
+                choices=q.options,
+            )
             for q in questions
             if q.applies_to(state.package, resolved)
         )
