@@ -6,7 +6,7 @@
     python3 dev.py bench   # install, then the benchmarks (writes docs/benchmarks.md)
 
 Needs only Python 3.10+ and access to PyPI. The environment lives in .venv and is reinstalled
-only when a pyproject.toml changes.
+only when a pyproject.toml or a version changes.
 """
 
 from __future__ import annotations
@@ -23,6 +23,12 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 PROJECTS = [ROOT, ROOT / "plugins" / "gitops_flux", ROOT / "plugins" / "gitops_argocd"]
+# Each distribution's one version source (hatchling's dynamic version), in PROJECTS' order.
+VERSION_SOURCES = [
+    ROOT / "gitops_core" / "__init__.py",
+    ROOT / "plugins" / "gitops_flux" / "gitops_flux" / "_version.py",
+    ROOT / "plugins" / "gitops_argocd" / "gitops_argocd" / "_version.py",
+]
 EXAMPLE_URL = "https://github.com/example/gitops-demo.git"
 
 
@@ -32,18 +38,26 @@ def run(*command: str | Path, check: bool = True) -> int:
 
 
 def setup() -> None:
-    """Create .venv and install the three distributions (editable) with the test tools."""
+    """Create .venv and install the three distributions (editable) with the development tools.
+
+    The tools are the root pyproject.toml's ``dev`` dependency group (PEP 735), which pip reads
+    from 25.1 on: a fresh venv's own pip may be older, so pip is upgraded first.
+    """
     stamp = VENV / ".installed"
-    digest = hashlib.sha256(
-        b"".join((p / "pyproject.toml").read_bytes() for p in PROJECTS)
-    ).hexdigest()
+    # An editable install records the version it was built with: a new version reinstalls too.
+    parts = [(p / "pyproject.toml").read_bytes() for p in PROJECTS]
+    for source in VERSION_SOURCES:
+        lines = source.read_bytes().splitlines()
+        parts += [line for line in lines if line.startswith(b"__version__")]
+    digest = hashlib.sha256(b"\n".join(parts)).hexdigest()
     if stamp.exists() and stamp.read_text() == digest and PYTHON.exists():
         return
     if not PYTHON.exists():
         venv.EnvBuilder(with_pip=True).create(VENV)
-    run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    editable = [arg for p in PROJECTS for arg in ("-e", str(p) + ("[test]" if p == ROOT else ""))]
-    run(PYTHON, "-m", "pip", "install", "--quiet", *editable)
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip>=25.1")
+    editable = [arg for p in PROJECTS for arg in ("-e", str(p))]
+    group = f"{ROOT / 'pyproject.toml'}:dev"
+    run(PYTHON, "-m", "pip", "install", "--quiet", *editable, "--group", group)
     stamp.write_text(digest)
 
 
