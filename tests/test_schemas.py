@@ -80,9 +80,9 @@ def test_every_crd_rule_is_in_the_converted_schema_and_parses() -> None:
             for rule in rules:
                 assert not parse(rule["rule"]).is_transition_rule
                 rules_seen += 1
-    assert (
-        rules_seen == 16
-    )  # 5 HelmRelease, 2 Kustomization, 1 GitRepository, 7 Bucket, 1 HelmChart
+    # 5 HelmRelease, 2 Kustomization, 1 GitRepository, 7 Bucket, 1 HelmChart, 1 Provider,
+    # 4 Receiver, 2 ImagePolicy, 1 ArtifactGenerator (all() and matches())
+    assert rules_seen == 24
 
 
 def test_translation_of_kubernetes_extensions() -> None:
@@ -225,7 +225,9 @@ metadata: {name: not-served}
 @pytest.mark.parametrize(
     ("rule", "complaint"),
     [
-        ({"rule": "self.name.matches('^a')"}, "cannot be parsed: unsupported method matches()"),
+        ({"rule": "self.name.lowerAscii() == 'a'"}, "cannot be parsed: unsupported method"),
+        ({"rule": "self.name.matches('(a')"}, "cannot be parsed: invalid regular expression"),
+        ({"rule": "self.items.all(i, i.x) && i.y"}, "cannot be parsed: undeclared reference"),
         ({"rule": "self.x ==", "message": "m"}, "cannot be parsed: unexpected 'end of rule'"),
         ({"rule": "true", "messageExpression": "'x'"}, "unsupported validation rule"),
     ],

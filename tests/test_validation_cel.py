@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import re
+from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
-from hypothesis import given
+import yaml
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gitops_core.checks import go_regex
+from gitops_core.validation import SchemaStore, _engine, cel, load_documents, validate_documents
 from gitops_core.validation.cel import CelEvalError, CelSyntaxError, parse
+from gitops_core.validation.convert import main as convert
+
+ROOT = Path(__file__).resolve().parents[1]
+FLUX_SCHEMAS = ROOT / "schemas" / "flux"
 
 SELF = {
     "name": "RetryOnFailure",
@@ -21,6 +32,8 @@ SELF = {
     "labels": {"app": "podinfo"},
     "empty": {},
     "note": "naïve",
+    "regex": "(a",
+    "small": -9223372036854775808,
 }
 
 
@@ -48,6 +61,44 @@ SELF = {
         ("self.enabled ? self.count == 3 : self.missing", True),
         ("(self.count == 3) == self.enabled", True),
         ("'it\\'s' == \"it's\" && '\\x41\\u00e9' == 'Aé' && '\\n'.size() == 1", True),
+        # macros over lists
+        ("self.tags.all(t, t in ['a', 'b'])", True),
+        ("self.tags.all(t, t == 'a')", False),
+        ("self.empty.all(k, false) && !self.empty.exists(k, true)", True),  # vacuous
+        ("self.tags.exists(t, t == 'b')", True),
+        ("self.tags.exists(t, t == 'c')", False),
+        ("self.tags.exists_one(t, t != '')", False),
+        ("self.tags.exists_one(t, t == 'a')", True),
+        ("self.tags.map(t, [t]) == [['a'], ['b']]", True),
+        ("self.tags.map(t, t == 'b', t) == ['b']", True),
+        ("self.tags.filter(t, t != 'a') == ['b'] && self.tags.filter(t, false) == []", True),
+        ("size(self.tags.filter(t, t in self.tags)) == 2", True),
+        # macros over maps range over the keys
+        (
+            "self.labels.all(k, k == 'app') && self.labels.map(k, self.labels[k]) == ['podinfo']",
+            True,
+        ),
+        ("self.labels.exists(k, k == 'podinfo')", False),
+        ("self.labels.filter(k, true) == ['app']", True),
+        # nesting, shadowing and the outer variable inside
+        ("[self.tags, ['c']].all(l, l.exists(t, t != self.name))", True),
+        ("[['a'], ['b', 'c']].exists(t, t.exists(t, t == 'c'))", True),
+        ("self.tags.all(self, self != 'RetryOnFailure')", True),
+        # string functions
+        ("self.name.startsWith('Retry') && self.name.endsWith('Failure')", True),
+        ("self.name.startsWith('retry') || self.name.endsWith('Retry')", False),
+        ("self.name.contains('OnF') && !self.name.contains('onf') && self.name.contains('')", True),
+        ("self.note.startsWith('na') && self.note.endsWith('ïve')", True),
+        # matches(): RE2, an unanchored search; '$' only at the very end of the text
+        ("self.name.matches('On') && matches(self.name, '^R.*e$')", True),
+        ("self.name.matches('^On')", False),
+        ("'ab\\n'.matches('b$') || 'ab\\n'.matches('^ab$')", False),
+        ("'ab\\n'.matches('b\\n$') && 'ab\\n'.matches('b\\\\n$')", True),
+        ("self.tags.all(t, t.matches('^[a-z]$'))", True),
+        ("self.name.matches(self.provider) || self.provider.matches(self.tags[0])", True),
+        # the smallest int is a literal; negation of a negative literal
+        ("-9223372036854775808 < 0 && -(-9223372036854775807) == 9223372036854775807", True),
+        ("---self.count == -3 && !!!false", True),
     ],
 )
 def test_rules_evaluate_as_cel_does(rule: str, expected: bool) -> None:
@@ -67,6 +118,26 @@ def test_rules_evaluate_as_cel_does(rule: str, expected: bool) -> None:
         ("self.count", "a rule's result must be a bool"),
         ("'a' in self.name", "no such overload: string in string"),
         ("self.missing || false", "no such key: missing"),
+        # macros: the range must be a list or a map, the predicate a bool
+        ("self.name.all(c, true)", "no such overload: string.all()"),
+        ("self.missing.exists(t, true)", "no such key: missing"),
+        ("self.tags.all(t, t.size())", "the predicate of all() must be a bool, got int"),
+        ("self.tags.exists(t, 1)", "the predicate of exists() must be a bool, got int"),
+        ("self.tags.filter(t, t)", "the predicate of filter() must be a bool, got string"),
+        ("self.tags.map(t, t.missing)", "cannot select field 'missing' from string"),
+        ("self.tags.map(t, t == 'a', t[0])", "no such overload: string[int]"),
+        # exists_one() takes every element's verdict: an error anywhere is the result
+        ("[1, 'x', 2].exists_one(v, v == 1 || v > 5)", "no such overload: string > int"),
+        # string functions take strings
+        ("self.count.startsWith('3')", "no such overload: int.startsWith(string)"),
+        ("self.name.contains(1)", "no such overload: string.contains(int)"),
+        ("self.tags.endsWith('b')", "no such overload: list.endsWith(string)"),
+        ("self.count.matches('3')", "no such overload: int.matches(string)"),
+        ("self.name.matches(self.missing)", "no such key: missing"),
+        ("self.name.matches(self.regex)", "invalid regular expression '(a'"),
+        # int64 arithmetic: the negation of the smallest int overflows
+        ("-(-9223372036854775808) != 0", "integer overflow"),
+        ("-self.small < 0", "integer overflow"),
     ],
 )
 def test_runtime_errors(rule: str, error: str) -> None:
@@ -82,11 +153,84 @@ def test_logical_operators_absorb_errors_like_cel() -> None:
 
 
 @pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        # all(): a false element decides, whatever errors the others give (either order) ...
+        ("[1, 'x'].all(v, v > 5)", False),
+        ("['x', 1].all(v, v > 5)", False),
+        ("[self.missing, 0].all(v, v > 5)", None),  # ... but not an error in the list itself
+        ("self.labels.all(k, self.labels[k].missing) && false", False),
+        # exists(): a true element decides
+        ("[1, 'x'].exists(v, v > 0)", True),
+        ("['x', 1].exists(v, v > 0)", True),
+        ("['x', 1].exists(v, v.size() > 0)", True),
+        ("self.tags.all(t, self.missing) || true", True),
+    ],
+)
+def test_all_and_exists_absorb_errors_like_cel(rule: str, expected: bool | None) -> None:
+    # cel-go expands all() to a fold of '&&' that stops once false, exists() to one of '||'.
+    if expected is None:
+        with pytest.raises(CelEvalError, match="no such key: missing"):
+            parse(rule).evaluate(SELF)
+    else:
+        assert parse(rule).evaluate(SELF) is expected
+
+
+@pytest.mark.parametrize(
     ("rule", "error"),
     [
-        ("self.name.startsWith('R')", "unsupported method startsWith()"),
-        ("self.tags.all(t, t != '')", "unsupported method all()"),
-        ("matches(self.name, 'x')", "unsupported function matches()"),
+        ("[1, 'x'].all(v, v > 0)", "no such overload: string > int"),  # no element decides
+        ("['x', 0].exists(v, v > 0)", "no such overload: string > int"),
+        ("[1, 'x'].all(v, v == 1 ? true : v)", "the predicate of all() must be a bool"),
+    ],
+)
+def test_undecided_all_and_exists_raise_the_error(rule: str, error: str) -> None:
+    with pytest.raises(CelEvalError, match=re.escape(error)):
+        parse(rule).evaluate(SELF)
+
+
+def test_negating_the_smallest_int_overflows() -> None:
+    assert parse("-9223372036854775808 == self.small").evaluate(SELF) is True
+    assert parse("-(-9223372036854775807) == 9223372036854775807").evaluate(SELF) is True
+    for rule in ("-(-9223372036854775808) > 0", "-self.small > 0", "-(self.small) != 0"):
+        with pytest.raises(CelEvalError, match=r"^integer overflow"):
+            parse(rule).evaluate(SELF)
+    # Doubles have no such limit.
+    assert parse("-(-9223372036854775808.0) > 0.0").evaluate(SELF) is True
+
+
+def test_errors_never_escape_as_python_exceptions() -> None:
+    deep = "(" * 400 + "true" + ")" * 400
+    with pytest.raises(CelSyntaxError, match="nests too deeply"):
+        parse(deep)
+    nested: list[Any] = []
+    for _ in range(5000):
+        nested = [nested]
+    with pytest.raises(CelEvalError, match="nests too deeply"):
+        parse("[self] == [self]").evaluate(nested)
+
+
+@pytest.mark.parametrize(
+    ("rule", "error"),
+    [
+        ("self.name.lowerAscii() == 'x'", "unsupported method lowerAscii()"),
+        ("self.tags.sum() == 1", "unsupported method sum()"),
+        ("duration(self.name) > duration('1s')", "unsupported function duration()"),
+        ("self.name.startsWith()", "startsWith() takes 1 argument(s), got 0"),
+        ("self.name.size(1) == 1", "size() takes 0 argument(s), got 1"),
+        ("matches(self.name) ", "matches() takes 2 argument(s), got 1"),
+        ("self.tags.all(t, t != '', true)", "all() takes 2 arguments, got 3"),
+        ("self.tags.map(t)", "map() takes 2 or 3 arguments, got 1"),
+        ("self.tags.exists_one()", "exists_one() needs an iteration variable name"),
+        ("self.tags.map(t, t, t, t)", "map() takes 2 or 3 arguments, got 4"),
+        ("self.tags.exists(t.x, true)", "exists() needs an iteration variable name"),
+        ("self.tags.all('t', true)", "all() needs an iteration variable name"),
+        ("self.tags.all(true, true)", "all() needs an iteration variable name"),
+        ("self.tags.all(t, true) && t == 'a'", "undeclared reference to 't'"),  # out of scope
+        ("self.name.matches('[a-')", "invalid regular expression '[a-'"),  # checked with the rule
+        ("9223372036854775808 > 0", "invalid int literal 9223372036854775808"),
+        ("--9223372036854775808 > 0", "invalid int literal 9223372036854775808"),
+        ("!-self.count", "unexpected '-'"),  # CEL does not mix '!' and '-' without parentheses
         ("spec.name == 'x'", "undeclared reference to 'spec'"),
         ("has(self)", "has() needs a field selection"),
         ("self.count == ", "unexpected 'end of rule'"),
@@ -164,3 +308,202 @@ def test_unparenthesised_precedence(atoms: list[tuple[str, bool]], data: st.Data
             groups.append([])
         groups[-1].append(value)
     assert parse(text).evaluate(SELF) is any(all(group) for group in groups)
+
+
+# The rules of the vendored CRDs, through the converted schemas and the validator.
+
+ARTIFACT_GENERATOR = """\
+apiVersion: source.extensions.fluxcd.io/v1beta1
+kind: ArtifactGenerator
+metadata: {name: monorepo, namespace: flux-system}
+spec:
+  sources: [{alias: repo, kind: GitRepository, name: monorepo}]
+  artifacts:
+    - name: frontend
+      copy: [{from: "@repo/apps/frontend/**", to: "@artifact/"}]
+"""
+NAMES_MESSAGE = "artifact names must be valid Kubernetes object names when pathPattern is not set"
+# The rule's pattern, a DNS-1123 subdomain without the length limit, as an independent oracle.
+OBJECT_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+def artifact_generator(names: list[str], path_pattern: str | None = None) -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(ARTIFACT_GENERATOR)
+    template = document["spec"]["artifacts"][0]
+    document["spec"]["artifacts"] = [{**copy.deepcopy(template), "name": n} for n in names]
+    if path_pattern is not None:
+        document["spec"]["pathPattern"] = path_pattern
+    return document
+
+
+def problems(document: object, store: SchemaStore | None = None) -> list[str]:
+    store = store or SchemaStore([FLUX_SCHEMAS])
+    return [
+        f"{p.path}: {p.message}" for p in validate_documents([document], source="t", store=store)
+    ]
+
+
+def test_the_artifact_generator_rule_is_in_its_converted_schema() -> None:
+    schema = json.loads(
+        (FLUX_SCHEMAS / "source.extensions.fluxcd.io_v1beta1_artifactgenerator.json").read_text()
+    )
+    [rule] = schema["properties"]["spec"]["x-kubernetes-validations"]
+    assert ".all(a, a.name.matches(" in rule["rule"]
+    assert rule["message"] == NAMES_MESSAGE
+
+
+@pytest.mark.parametrize(
+    ("names", "path_pattern", "valid"),
+    [
+        (["frontend"], None, True),
+        (["frontend", "backend.v2", "0-a.b-1"], None, True),
+        (["frontend", "Backend"], None, False),  # one bad name fails all()
+        (["web_app"], None, False),
+        (["-web"], None, False),
+        (["web."], None, False),
+        (["frontend\n"], None, False),  # RE2's '$' does not match before a final newline
+        (["{app}", "Backend"], "@repo/apps/{app}", True),  # with a pathPattern, names are free
+        (["{app}"], "", False),  # an empty pathPattern counts as none (and breaks its pattern)
+    ],
+)
+def test_artifact_generator_names_rule(
+    names: list[str], path_pattern: str | None, valid: bool
+) -> None:
+    found = problems(artifact_generator(names, path_pattern))
+    assert (f"spec: {NAMES_MESSAGE}" not in found) is valid
+    assert all("could not be evaluated" not in p for p in found)
+    if path_pattern != "":
+        assert found == ([] if valid else [f"spec: {NAMES_MESSAGE}"])
+
+
+def test_artifact_generator_fixture_text_validates() -> None:
+    store = SchemaStore([FLUX_SCHEMAS])
+    text = ARTIFACT_GENERATOR.replace("name: frontend", "name: Frontend")
+    assert validate_documents(load_documents(ARTIFACT_GENERATOR), source="a", store=store) == []
+    [problem] = validate_documents(load_documents(text), source="a.yaml", store=store)
+    assert str(problem) == f"a.yaml#0 ArtifactGenerator/monorepo: spec: {NAMES_MESSAGE}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(names=st.lists(st.text(alphabet="az09-._A\n", min_size=1, max_size=8), min_size=1))
+def test_artifact_generator_names_against_an_oracle(names: list[str]) -> None:
+    valid = all(OBJECT_NAME.fullmatch(name) for name in names)
+    assert problems(artifact_generator(names)) == ([] if valid else [f"spec: {NAMES_MESSAGE}"])
+    assert problems(artifact_generator(names, "@repo/{name}")) == []
+
+
+def test_a_rule_that_errors_is_a_problem_not_an_exception() -> None:
+    # The same rule on a spec without artifacts: the required field is missing, and all() has
+    # no list to range over, as the API server reports it (an evaluation error fails the rule).
+    document = artifact_generator(["frontend"])
+    del document["spec"]["artifacts"]
+    required, failed = problems(document)[::-1]
+    assert required == "spec.artifacts: 'artifacts' is a required property"
+    assert failed.startswith('spec: rule "has(self.pathPattern) && size(self.pathPattern) > 0 ||')
+    assert failed.endswith(" could not be evaluated: no such key: artifacts")
+
+
+def test_rules_are_compiled_once_per_schema_not_per_document() -> None:
+    _engine._program.cache_clear()
+    cel.parse.cache_clear()
+    store = SchemaStore([FLUX_SCHEMAS])
+    documents = [artifact_generator([f"app-{i}", f"lib-{i}"]) for i in range(50)]
+    with (
+        mock.patch.object(cel, "parse", wraps=cel.parse) as parse_rule,
+        mock.patch.object(cel, "go_regex", wraps=go_regex) as compile_regex,
+    ):
+        assert validate_documents(documents, source="many", store=store) == []
+    parse_rule.assert_called_once()
+    compile_regex.assert_called_once()
+
+
+WIDGETS = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              x-kubernetes-preserve-unknown-fields: true
+              x-kubernetes-validations:
+                - rule: self.ports.all(p, p.port > 0)
+                  message: ports must be positive
+                - rule: self.ports.exists_one(p, has(p.primary) && p.primary)
+                  message: exactly one port is primary
+                - rule: self.ports.map(p, p.name).filter(n, n.startsWith('http')).size() <= 1
+                  message: at most one http port
+                - rule: self.hosts.all(h, h.endsWith('.example.com') || h.contains('localhost'))
+                  message: hosts must be in example.com
+"""
+
+
+def test_a_third_party_crd_with_macros_converts_and_validates(tmp_path: Path) -> None:
+    (tmp_path / "widgets.yaml").write_text(WIDGETS)
+    out = tmp_path / "schemas"
+    assert convert([str(tmp_path / "widgets.yaml"), "--out", str(out)]) == 0
+    store = SchemaStore([out])
+
+    def widget(spec: dict[str, Any]) -> dict[str, Any]:
+        return {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, **spec}
+
+    good = {"ports": [{"name": "http", "port": 80, "primary": True}], "hosts": ["a.example.com"]}
+    assert problems(widget({"spec": good}), store) == []
+    bad = {
+        "ports": [
+            {"name": "http", "port": 0, "primary": True},
+            {"name": "https", "port": 443, "primary": True},
+            {"name": "grpc", "port": "9090"},
+        ],
+        "hosts": ["localhost", "example.org"],
+    }
+    assert problems(widget({"spec": bad}), store) == [
+        "spec: at most one http port",
+        "spec: exactly one port is primary",
+        "spec: hosts must be in example.com",
+        "spec: ports must be positive",  # port 0 is false, so the "9090" > 0 error is absorbed
+    ]
+    odd = {"ports": [{"name": 80, "port": "80", "primary": "yes"}], "hosts": "example.com"}
+    assert problems(widget({"spec": odd}), store) == [
+        "spec: rule \"self.hosts.all(h, h.endsWith('.example.com') || h.contains('localhost'))\" "
+        "could not be evaluated: no such overload: string.all()",
+        "spec: rule \"self.ports.map(p, p.name).filter(n, n.startsWith('http')).size() <= 1\" "
+        "could not be evaluated: no such overload: int.startsWith(string)",
+        "spec: rule 'self.ports.all(p, p.port > 0)' could not be evaluated: "
+        "no such overload: string > int",
+        "spec: rule 'self.ports.exists_one(p, has(p.primary) && p.primary)' could not be "
+        "evaluated: operand of a logical operator must be a bool, got string",
+    ]
+
+
+def test_a_hand_written_schema_with_an_unsupported_rule_gives_problems(tmp_path: Path) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "apiVersion": {"const": "example.com/v1"},
+            "kind": {"const": "Gadget"},
+            "spec": {
+                "type": "object",
+                "x-kubernetes-validations": [{"rule": "self.name.lowerAscii() == self.name"}],
+            },
+        },
+    }
+    (tmp_path / "example.com_v1_gadget.json").write_text(json.dumps(schema))
+    gadget = {"apiVersion": "example.com/v1", "kind": "Gadget", "spec": {"name": "x"}}
+    expected = [
+        "spec: rule 'self.name.lowerAscii() == self.name' cannot be evaluated: "
+        "unsupported method lowerAscii()"
+    ]
+    store = SchemaStore([tmp_path])
+    assert problems(gadget, store) == expected
+    assert problems(gadget, store) == expected  # the refusal is kept, not raised on a later use

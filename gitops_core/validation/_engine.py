@@ -6,6 +6,7 @@ Imported on the first schema compiled, so that ``import gitops_core.validation``
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -60,7 +61,11 @@ def _cel_rules(
     if types and not any(validator.is_type(instance, t) for t in _as_list(types)):
         return  # the type error is reported; like the API server, run no rule on a wrong type
     for rule in rules:
-        program = cel.parse(rule["rule"])
+        program = _program(rule["rule"])
+        if isinstance(program, cel.CelSyntaxError):
+            # Only a schema not made by the converter (which refuses such rules) gets here.
+            yield ValidationError(f"rule {rule['rule']!r} cannot be evaluated: {program}")
+            continue
         if program.is_transition_rule:
             continue  # compares with the stored object; the API server skips it on create
         try:
@@ -70,6 +75,16 @@ def _cel_rules(
             continue
         if not holds:
             yield ValidationError(rule.get("message") or f"failed rule: {program.source}")
+
+
+@functools.cache
+def _program(rule: str) -> cel.Program | cel.CelSyntaxError:
+    """The compiled rule, or why it cannot be: each rule text is compiled once per process (on
+    the first document that reaches it), never once per document, and a refusal is kept too."""
+    try:
+        return cel.parse(rule)
+    except cel.CelSyntaxError as exc:
+        return exc.with_traceback(None)  # keep no parser frames alive in the cache
 
 
 def _as_list(types: str | list[str]) -> list[str]:

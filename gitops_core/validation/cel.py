@@ -3,9 +3,12 @@
 The Kubernetes API server compiles each rule with cel-go and evaluates it with ``self`` bound to
 the value at the schema node that carries the rule. This module covers the subset the vendored
 CRDs need: ``self`` / ``oldSelf``, field selection, indexing, ``has()``, ``size()`` (global and
-method form), ``in``, comparisons, ``!``, unary ``-``, ``&&`` / ``||`` (with CEL's
-error-absorbing semantics), ``? :``, parentheses and list, string, int, double, bool and null
-literals. Anything outside it is a :class:`CelSyntaxError` at parse time, so a rule is either
+method form), ``in``, comparisons, ``!``, unary ``-`` (int64 overflow is an error), ``&&`` /
+``||`` (with CEL's error-absorbing semantics), ``? :``, parentheses, list, string, int, double,
+bool and null literals; the macros ``all``, ``exists``, ``exists_one``, ``map`` (two and three
+arguments) and ``filter`` over lists and (by key) maps; the string functions ``startsWith``,
+``endsWith``, ``contains`` and ``matches`` (RE2: an unanchored search, ``$`` only at the very
+end). Anything outside it is a :class:`CelSyntaxError` at parse time, so a rule is either
 evaluated faithfully or refused up front, never silently skipped.
 """
 
@@ -18,10 +21,13 @@ from typing import Any
 
 import attrs
 
+from gitops_core.checks import go_regex
+
 #: A CEL value as it comes from a JSON/YAML document.
 Value = Any
 
 _VARIABLES = frozenset({"self", "oldSelf"})
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 class CelError(Exception):
@@ -267,20 +273,22 @@ class _Negate(_Node):
         value = self.operand.evaluate(env)
         if not _is_number(value):
             raise CelEvalError(f"no such overload: -{_type_name(value)}")
+        if isinstance(value, int) and not _INT64_MIN <= -value <= _INT64_MAX:
+            raise CelEvalError(f"integer overflow: -({value})")
         return -value
 
 
 @attrs.frozen
 class _Logical(_Node):
-    """``&&`` / ``||``: CEL evaluates both sides and lets a deciding value absorb an error."""
+    """A chain of ``&&`` / ``||``: CEL evaluates every operand, and a deciding value absorbs an
+    error in any other (the first error is raised only when no operand decides)."""
 
     decisive: bool  # False for '&&', True for '||'
-    left: _Node
-    right: _Node
+    operands: tuple[_Node, ...]
 
     def evaluate(self, env: Env) -> Value:
         error: CelEvalError | None = None
-        for operand in (self.left, self.right):
+        for operand in self.operands:
             try:
                 value = _as_bool(operand.evaluate(env), "operand of a logical operator")
             except CelEvalError as exc:
@@ -323,10 +331,152 @@ class _Conditional(_Node):
         return chosen.evaluate(env)
 
 
+def _range(value: Value, macro: str) -> list[Value]:
+    """What a macro iterates over: a list's elements, or a map's keys."""
+    if _type_name(value) not in ("list", "map"):
+        raise CelEvalError(f"no such overload: {_type_name(value)}.{macro}()")
+    return list(value)
+
+
+@attrs.frozen
+class _Quantifier(_Node):
+    """``all()`` / ``exists()``, stopping at the first deciding element; like ``&&`` / ``||``,
+    a deciding element absorbs errors (or non-bool results) of the others."""
+
+    macro: str
+    decisive: bool  # False for all(), True for exists()
+    target: _Node
+    variable: str
+    predicate: _Node
+
+    def evaluate(self, env: Env) -> Value:
+        scope = dict(env)
+        error: CelEvalError | None = None
+        for item in _range(self.target.evaluate(env), self.macro):
+            scope[self.variable] = item
+            try:
+                value = _as_bool(self.predicate.evaluate(scope), f"the predicate of {self.macro}()")
+            except CelEvalError as exc:
+                error = error or exc
+                continue
+            if value is self.decisive:
+                return self.decisive
+        if error is not None:
+            raise error
+        return not self.decisive
+
+
+@attrs.frozen
+class _ExistsOne(_Node):
+    """``exists_one()``: exactly one element satisfies the predicate; any error is the result."""
+
+    target: _Node
+    variable: str
+    predicate: _Node
+
+    def evaluate(self, env: Env) -> Value:
+        scope = dict(env)
+        count = 0
+        for item in _range(self.target.evaluate(env), "exists_one"):
+            scope[self.variable] = item
+            count += _as_bool(self.predicate.evaluate(scope), "the predicate of exists_one()")
+        return count == 1
+
+
+@attrs.frozen
+class _Map(_Node):
+    """``map(x, t)``, ``map(x, p, t)`` and ``filter(x, p)`` (a map of ``x`` under ``p``)."""
+
+    macro: str
+    target: _Node
+    variable: str
+    predicate: _Node | None
+    transform: _Node
+
+    def evaluate(self, env: Env) -> Value:
+        scope = dict(env)
+        result: list[Value] = []
+        for item in _range(self.target.evaluate(env), self.macro):
+            scope[self.variable] = item
+            if self.predicate is None or _as_bool(
+                self.predicate.evaluate(scope), f"the predicate of {self.macro}()"
+            ):
+                result.append(self.transform.evaluate(scope))
+        return result
+
+
+_STRING_TESTS: dict[str, Callable[[str, str], bool]] = {
+    "contains": lambda text, part: part in text,
+    "endsWith": lambda text, suffix: text.endswith(suffix),
+    "startsWith": lambda text, prefix: text.startswith(prefix),
+}
+
+
+@attrs.frozen
+class _StringTest(_Node):
+    """``string.contains(string)``, ``startsWith`` and ``endsWith``."""
+
+    function: str
+    target: _Node
+    argument: _Node
+
+    def evaluate(self, env: Env) -> Value:
+        text, argument = self.target.evaluate(env), self.argument.evaluate(env)
+        if not (isinstance(text, str) and isinstance(argument, str)):
+            raise CelEvalError(
+                f"no such overload: {_type_name(text)}.{self.function}({_type_name(argument)})"
+            )
+        return _STRING_TESTS[self.function](text, argument)
+
+
+def _regex(pattern: str, error: type[CelError]) -> re.Pattern[str]:
+    """``pattern`` compiled with Go's (RE2's) anchoring, or ``error``."""
+    try:
+        return go_regex(pattern)
+    except (re.error, OverflowError, RecursionError) as exc:
+        raise error(f"invalid regular expression {pattern!r}: {exc}") from None
+
+
+@attrs.frozen
+class _Matches(_Node):
+    """``string.matches(string)`` and ``matches(string, string)``: RE2's unanchored search."""
+
+    target: _Node
+    pattern: _Node
+    compiled: re.Pattern[str] | None  # the regex of a literal pattern, compiled with the rule
+
+    def evaluate(self, env: Env) -> Value:
+        text, pattern = self.target.evaluate(env), self.pattern.evaluate(env)
+        if not (isinstance(text, str) and isinstance(pattern, str)):
+            raise CelEvalError(
+                f"no such overload: {_type_name(text)}.matches({_type_name(pattern)})"
+            )
+        regex = self.compiled if self.compiled is not None else _regex(pattern, CelEvalError)
+        return regex.search(text) is not None
+
+
 # --- parser ------------------------------------------------------------------------------------
 
 _RELATIONS = frozenset({"==", "!=", "<", "<=", ">", ">=", "in"})
 _LITERAL_WORDS: dict[str, Value] = {"true": True, "false": False, "null": None}
+# Methods and the number of arguments they take.
+_METHODS = {"size": 0, "matches": 1, **dict.fromkeys(_STRING_TESTS, 1)}
+# Macros and the numbers of arguments they take, the iteration variable included.
+_MACROS: dict[str, tuple[int, ...]] = {
+    "all": (2,),
+    "exists": (2,),
+    "exists_one": (2,),
+    "filter": (2,),
+    "map": (2, 3),
+}
+_FUNCTIONS = {"has": 1, "size": 1, "matches": 2}
+
+
+def _int_literal(text: str) -> int:
+    value = int(text)
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        raise CelSyntaxError(f"invalid int literal {text}: out of the int64 range")
+    return value
 
 
 class _Parser:
@@ -335,20 +485,25 @@ class _Parser:
     def __init__(self, source: str) -> None:
         self._tokens = _tokenize(source)
         self._at = 0
-        self.variables: set[str] = set()
+        self.variables: set[str] = set()  # the free variables read: self, oldSelf
+        self._bound: list[str] = []  # iteration variables of the enclosing macros
 
     def parse(self) -> _Node:
         node = self._expr()
         self._expect("end")
         return node
 
-    def _peek(self) -> _Token:
-        return self._tokens[self._at]
+    def _peek(self, ahead: int = 0) -> _Token:
+        return self._tokens[min(self._at + ahead, len(self._tokens) - 1)]
 
     def _next(self) -> _Token:
         token = self._tokens[self._at]
         self._at += 1
         return token
+
+    def _at_op(self, text: str, ahead: int = 0) -> bool:
+        token = self._peek(ahead)
+        return token.kind == "op" and token.text == text
 
     def _accept(self, text: str) -> bool:
         token = self._peek()
@@ -375,16 +530,16 @@ class _Parser:
         return _Conditional(condition, then, self._expr())
 
     def _or(self) -> _Node:
-        node = self._and()
+        operands = [self._and()]
         while self._accept("||"):
-            node = _Logical(True, node, self._and())
-        return node
+            operands.append(self._and())
+        return operands[0] if len(operands) == 1 else _Logical(True, tuple(operands))
 
     def _and(self) -> _Node:
-        node = self._relation()
+        operands = [self._relation()]
         while self._accept("&&"):
-            node = _Logical(False, node, self._relation())
-        return node
+            operands.append(self._relation())
+        return operands[0] if len(operands) == 1 else _Logical(False, tuple(operands))
 
     def _relation(self) -> _Node:
         node = self._unary()
@@ -394,10 +549,21 @@ class _Parser:
         return node
 
     def _unary(self) -> _Node:
-        if self._accept("!"):
-            return _Not(self._unary())
-        if self._accept("-"):
-            return _Negate(self._unary())
+        """``!``s or ``-``s before a member; like cel-go, an even number of them cancels out.
+
+        A single ``-`` before a number is the sign of the literal (so ``-9223372036854775808``
+        is the smallest int, and negating it again overflows).
+        """
+        for op, node_type in (("!", _Not), ("-", _Negate)):
+            if not self._at_op(op):
+                continue
+            if op == "-" and self._peek(1).kind in ("int", "double"):
+                return self._member()
+            count = 0
+            while self._accept(op):
+                count += 1
+            operand = self._member()
+            return node_type(operand) if count % 2 else operand
         return self._member()
 
     def _member(self) -> _Node:
@@ -412,18 +578,80 @@ class _Parser:
             else:
                 return node
 
+    def _arguments(self) -> list[_Node]:
+        """The arguments of a call, after its ``(``, up to and including the ``)``."""
+        arguments: list[_Node] = []
+        while not self._accept(")"):
+            if arguments:
+                self._expect(",")
+            arguments.append(self._expr())
+        return arguments
+
     def _method(self, target: _Node, name: str) -> _Node:
-        if name != "size":
+        if name in _MACROS:
+            return self._macro(target, name)
+        if name not in _METHODS:
             raise CelSyntaxError(f"unsupported method {name}()")
+        arguments = self._arguments()
+        if len(arguments) != _METHODS[name]:
+            raise CelSyntaxError(
+                f"{name}() takes {_METHODS[name]} argument(s), got {len(arguments)}"
+            )
+        if name == "size":
+            return _Size(target)
+        if name == "matches":
+            return self._matches(target, arguments[0])
+        return _StringTest(name, target, arguments[0])
+
+    def _macro(self, target: _Node, name: str) -> _Node:
+        """``target.name(v, ...)``: ``v`` names the iteration variable, which the other
+        arguments, and only they, can read (shadowing any outer one of that name)."""
+        variable = self._next()
+        if not (
+            variable.kind == "ident"
+            and variable.text not in _LITERAL_WORDS
+            and variable.text != "in"
+            and (self._at_op(",") or self._at_op(")"))
+        ):
+            raise CelSyntaxError(f"{name}() needs an iteration variable name as first argument")
+        steps: list[_Node] = []
+        self._bound.append(variable.text)
+        while self._accept(","):
+            steps.append(self._expr())
+        self._bound.pop()
         self._expect(")")
-        return _Size(target)
+        if len(steps) + 1 not in _MACROS[name]:
+            counts = " or ".join(map(str, _MACROS[name]))
+            raise CelSyntaxError(f"{name}() takes {counts} arguments, got {len(steps) + 1}")
+        var = variable.text
+        if name in ("all", "exists"):
+            return _Quantifier(name, name == "exists", target, var, steps[0])
+        if name == "exists_one":
+            return _ExistsOne(target, var, steps[0])
+        if name == "filter":
+            return _Map(name, target, var, steps[0], _Variable(var))
+        predicate = steps[0] if len(steps) == 2 else None
+        return _Map(name, target, var, predicate, steps[-1])
+
+    def _matches(self, target: _Node, pattern: _Node) -> _Node:
+        # As cel-go does for the API server, a literal pattern is compiled with the rule, so an
+        # invalid one refuses the rule instead of failing every document.
+        compiled = None
+        if isinstance(pattern, _Literal) and isinstance(pattern.value, str):
+            compiled = _regex(pattern.value, CelSyntaxError)
+        return _Matches(target, pattern, compiled)
 
     def _primary(self) -> _Node:
         token = self._next()
+        if token.kind == "op" and token.text == "-" and self._peek().kind in ("int", "double"):
+            number = self._next()  # a signed literal: the sign is part of the number
+            if number.kind == "int":
+                return _Literal(_int_literal("-" + number.text))
+            return _Literal(-float(number.text))
         if token.kind == "string":
             return _Literal(_unescape(token.text))
         if token.kind == "int":
-            return _Literal(int(token.text))
+            return _Literal(_int_literal(token.text))
         if token.kind == "double":
             return _Literal(float(token.text))
         if token.kind == "ident":
@@ -431,6 +659,8 @@ class _Parser:
                 return _Literal(_LITERAL_WORDS[token.text])
             if self._accept("("):
                 return self._function(token.text)
+            if token.text in self._bound:
+                return _Variable(token.text)
             if token.text not in _VARIABLES:
                 raise CelSyntaxError(f"undeclared reference to {token.text!r}")
             self.variables.add(token.text)
@@ -450,15 +680,20 @@ class _Parser:
         raise CelSyntaxError(f"unexpected {found!r} at {token.position}")
 
     def _function(self, name: str) -> _Node:
-        if name not in ("size", "has"):
+        if name not in _FUNCTIONS:
             raise CelSyntaxError(f"unsupported function {name}()")
-        argument = self._expr()
-        self._expect(")")
+        arguments = self._arguments()
+        if len(arguments) != _FUNCTIONS[name]:
+            raise CelSyntaxError(
+                f"{name}() takes {_FUNCTIONS[name]} argument(s), got {len(arguments)}"
+            )
         if name == "size":
-            return _Size(argument)
-        if not isinstance(argument, _Select):
+            return _Size(arguments[0])
+        if name == "matches":
+            return self._matches(*arguments)
+        if not isinstance(arguments[0], _Select):
             raise CelSyntaxError("has() needs a field selection such as has(self.field)")
-        return _Has(argument)
+        return _Has(arguments[0])
 
 
 # --- programs ----------------------------------------------------------------------------------
@@ -479,12 +714,19 @@ class Program:
         """
         if self.is_transition_rule:
             raise CelEvalError("a transition rule needs oldSelf, which only an update has")
-        return _as_bool(self._root.evaluate({"self": value}), "a rule's result")
+        try:
+            result = self._root.evaluate({"self": value})
+        except RecursionError:
+            raise CelEvalError("the rule or the value nests too deeply to evaluate") from None
+        return _as_bool(result, "a rule's result")
 
 
 @functools.lru_cache(maxsize=1024)
 def parse(source: str) -> Program:
     """Parse a rule (cached: the same rule text recurs across kinds and versions)."""
     parser = _Parser(source)
-    root = parser.parse()
+    try:
+        root = parser.parse()
+    except RecursionError:
+        raise CelSyntaxError("the rule nests too deeply") from None
     return Program(source, "oldSelf" in parser.variables, root=root)
