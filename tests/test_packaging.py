@@ -166,9 +166,23 @@ def test_every_distribution_declares_the_apache_license() -> None:
         assert (dist.project / "LICENSE").read_bytes() == LICENSE.read_bytes(), dist.name
 
 
+def test_plugin_readmes_name_every_question() -> None:
+    """Each plugin's README (its PyPI page) lists the provider id and the questions it asks."""
+    for dist in DISTRIBUTIONS[1:]:
+        readme = (dist.project / "README.md").read_text()
+        data = yaml.safe_load((dist.project / dist.package / "questions.yaml").read_text())
+        ids = [question["id"] for question in data["questions"]]
+        missing = [name for name in ids if f"`{name}`" not in readme]
+        assert not missing, f"{dist.project / 'README.md'} does not mention {missing}"
+        provider = dist.package.removeprefix("gitops_")
+        assert f"provider id `{provider}`" in readme, dist.name
+
+
 def test_development_tools_are_a_dependency_group_not_an_extra() -> None:
     config = pyproject(ROOT)
-    assert config["project"]["optional-dependencies"] == {"mcp": ["mcp>=2.3,<3"]}
+    extras = config["project"]["optional-dependencies"]
+    assert "test" not in extras  # what users install holds no development tools
+    assert extras["mcp"] == ["mcp>=2.3,<3"]
     tools = {re.split(r"[<>=;\s]", item)[0] for item in config["dependency-groups"]["dev"]}
     assert {"pytest", "hypothesis", "mypy", "ruff", "build", "mcp"} <= tools
 
@@ -205,7 +219,8 @@ def test_built_wheels_declare_license_classifiers_version_and_readme(
         readme = (dist.project / "README.md").read_text()
         assert metadata.get_payload().strip() == readme.strip(), name
         if dist is CORE:
-            assert metadata.get_all("Provides-Extra") == ["mcp"]  # and no published test extra
+            extras = metadata.get_all("Provides-Extra") or []
+            assert "mcp" in extras and "test" not in extras
         else:
             assert readme.startswith(f"# {name}\n"), name
             assert metadata.get_all("Provides-Extra") is None, name
