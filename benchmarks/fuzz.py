@@ -113,10 +113,16 @@ def check_answer(case: tuple[Any, Any]) -> str:
             assert SECRET not in message, message  # credentials, not just any text, are hidden
         return "refused"
     if value is None:
-        assert raw == "", raw
+        # A list answer of blank items is no value too.
+        assert raw == "" or (question.type == "list" and not str(raw).strip(" ,")), raw
         return "no value"
     if question.type == "confirm":
         assert isinstance(value, bool)
+        return "accepted"
+    if question.type == "list":
+        assert isinstance(value, tuple) and all(isinstance(item, str) for item in value)
+        items = list(value)
+        assert load_documents(render_document({"answer": items})) == [{"answer": items}], value
         return "accepted"
     assert isinstance(value, str)
     if question.type == "select":

@@ -27,17 +27,15 @@ anything inside the output folder.
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import os
 import re
-from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import attrs
 
-from gitops_core.checks import inside, to_dns1123_label
+from gitops_core.checks import inside
 from gitops_core.configuration import configure
 from gitops_core.detection import CHART_FILE, KUSTOMIZATION_FILES, detect
 from gitops_core.errors import PerPackageAnswersError, ProviderError, UsageError
@@ -51,6 +49,7 @@ from gitops_core.models import (
     GitOpsConfig,
     Value,
 )
+from gitops_core.naming import label, object_names, source_name
 from gitops_core.output import WriteResult, write_outputs
 from gitops_core.validation import check_outputs
 
@@ -62,16 +61,13 @@ __all__ = [
     "BundleOutput",
     "BundleResult",
     "generate_all",
-    "package_names",
     "write_bundle",
 ]
 
 #: Answers that belong to one package: with ``--all`` each package gets its own.
 PER_PACKAGE_ANSWERS = ("gitRepoPath", "outputPath")
-MAX_NAME = 63
 #: Files that would turn the folder into something else for kustomize, Flux or Argo CD.
 _MARKER_FILES = frozenset({*KUSTOMIZATION_FILES, CHART_FILE})
-_HASH_LENGTH = 8
 
 
 Role = Literal["package", "shared", "entrypoint"]
@@ -98,55 +94,6 @@ class BundleResult:
     @property
     def entrypoint(self) -> BundleFile:
         return self.files[-1]
-
-
-# --- names ------------------------------------------------------------------------------------
-
-
-def _hashed(label: str, basis: str, salt: int) -> str:
-    digest = hashlib.sha256(f"{basis}\0{salt}".encode()).hexdigest()[:_HASH_LENGTH]
-    stem = label[: MAX_NAME - _HASH_LENGTH - 1].rstrip("-")
-    return f"{stem}-{digest}" if stem else f"p-{digest}"
-
-
-def _label(basis: str) -> str:
-    """``basis`` as a DNS-1123 label; cut with a hash of the whole when it is too long."""
-    label = to_dns1123_label(basis, max_length=10 * MAX_NAME)
-    return label if len(label) <= MAX_NAME else _hashed(label, basis, 0)
-
-
-def package_names(bases: Sequence[str], reserved: Collection[str] = ()) -> list[str]:
-    """Unique DNS-1123 labels (≤ 63) for ``bases`` (package paths), none of them in ``reserved``.
-
-    A basis whose label no other basis (nor ``reserved``) shares keeps it; the others get their
-    label ending with a hash of their own basis, so none is favoured by the order of the set.
-    """
-    natural = [_label(basis) for basis in bases]
-    counts = Counter(natural)
-    taken = set(reserved)
-    names: list[str | None] = [None] * len(bases)
-    for index, label in enumerate(natural):
-        if label and counts[label] == 1 and label not in taken:
-            names[index] = label
-    taken.update(name for name in names if name)
-    for index in sorted((i for i, n in enumerate(names) if n is None), key=lambda i: bases[i]):
-        salt = 0
-        while (name := _hashed(natural[index], bases[index], salt)) in taken:
-            salt += 1  # a hash collision (or a path spelling another's hashed name)
-        names[index] = name
-        taken.add(name)
-    return [name for name in names if name]
-
-
-def _basis(package: DetectedPackage) -> str:
-    return package.name if package.path == "." else package.path
-
-
-def _source_name(git_url: str) -> str:
-    """The repository's name from its URL's last path segment (``…/shop.git`` → ``shop``)."""
-    segment = git_url.rstrip("/").rpartition("/")[2].rpartition(":")[2]
-    segment = segment.removesuffix(".git")
-    return to_dns1123_label(segment, MAX_NAME) or "repository"
 
 
 # --- the set ----------------------------------------------------------------------------------
@@ -280,11 +227,11 @@ def generate_all(
         configure(root, package, provider, answers, facts=facts) for package in packages
     )
     first = configs[0].shared
-    source = _source_name(str(first["gitRepoUrl"]))
-    entrypoint = (_label(repo_folder) if repo_folder != "." else "") or f"{source}-{provider.id}"
+    source = source_name(str(first["gitRepoUrl"]))
+    entrypoint = (label(repo_folder) if repo_folder != "." else "") or f"{source}-{provider.id}"
     bundle = Bundle(
         folder=repo_folder,
-        names=tuple(package_names([_basis(p) for p in packages], {source, entrypoint})),
+        names=tuple(object_names(packages, {source, entrypoint})),
         source=source,
         entrypoint=entrypoint,
         given=frozenset(provided),

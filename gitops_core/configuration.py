@@ -1,23 +1,58 @@
 """The configure stage: every question answered (given answers over defaults) for one package.
 
-Defaults come from the provider's conventions and the local checkout (origin, the package's
-path from the top level, the current branch); what the user gives wins. The result is the
-:class:`~gitops_core.models.GitOpsConfig` a provider generates from.
+Defaults come from the provider's conventions, the package itself (the namespace its objects
+declare) and the local checkout (origin, the package's path from the top level, the current
+branch); what the user gives wins. Answers that name something in the checkout (the package's
+path, the chart's value files) are checked against it. The result is the
+:class:`~gitops_core.models.GitOpsConfig` a provider generates from; its ``facts`` carry what
+the provider may need from the repository (see :func:`prepare`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from gitops_core.checks import inside
-from gitops_core.errors import AnswerError, MissingAnswersError
-from gitops_core.git import GitFacts, git_facts
-from gitops_core.models import DetectedPackage, GitOpsConfig, Question, Value
-from gitops_core.plugins import Provider
-from gitops_core.questions import coerce_answer, resolve_answers, shared_questions
+import attrs
 
-__all__ = ["configure", "default_answers", "question_list"]
+from gitops_core.checks import inside, to_dns1123_label
+from gitops_core.detection import detect
+from gitops_core.detection.contents import package_contents
+from gitops_core.errors import AnswerError, MissingAnswersError, UsageError
+from gitops_core.git import GitFacts, git_facts, repository_key, resolve_commit
+from gitops_core.models import DetectedPackage, GitOpsConfig, Option, Question, Value
+from gitops_core.naming import object_names
+from gitops_core.plugins import Provider
+from gitops_core.questions import coerce_answer, resolve_answers, shared_questions, show_answer
+from gitops_core.yamlio import InvalidYAML, safe_load_all
+
+__all__ = ["Preparation", "configure", "default_answers", "prepare", "question_list"]
+
+_SHORT_SHA = re.compile(r"[0-9a-fA-F]{7,39}\Z")
+#: A committed file holding GitRepository objects is small; a bigger one is not read.
+_MAX_SOURCE_FILE = 1 << 20
+
+
+@attrs.frozen(kw_only=True)
+class Preparation:
+    """What is known of a package before any answer: its questions (``required`` as this
+    package needs), the defaults, what to offer for some answers, and the facts a provider may
+    use.
+
+    ``facts``: ``tags``, ``branches`` and ``branch`` of the checkout; ``namespaces`` its
+    namespaced objects carry, ``unnamespaced`` (some carry none), ``namespaceObjects`` (its
+    Namespace objects), ``nestedPackages`` (folders below it holding a package of their own);
+    ``objectName`` when its name is shared by another package of the repository (the name
+    derived from its path); ``gitRepositories``: committed ``GitRepository`` objects
+    (``name``, ``namespace``, ``url``) of the same repository as ``gitRepoUrl`` once known.
+    """
+
+    questions: tuple[Question, ...]
+    defaults: dict[str, Value]
+    choices: dict[str, tuple[Option, ...]]
+    facts: dict[str, Value]
 
 
 def question_list(provider: Provider) -> tuple[Question, ...]:
@@ -50,6 +85,56 @@ def default_answers(
     return defaults
 
 
+def prepare(
+    root: Path,
+    package: DetectedPackage,
+    provider: Provider,
+    facts: GitFacts,
+    siblings: Sequence[DetectedPackage] | None = None,
+) -> Preparation:
+    """Questions, defaults, choices and facts for ``package`` (under ``root``).
+
+    ``siblings``: the repository's packages, to keep object names unique (detected under
+    ``root`` when not given).
+    """
+    contents = package_contents(root, package)
+    questions = tuple(
+        attrs.evolve(q, required=contents.unnamespaced) if q.id == "destinationNamespace" else q
+        for q in question_list(provider)
+    )
+    defaults = default_answers(root, package, provider, facts)
+    if contents.declared_namespace:
+        defaults["destinationNamespace"] = contents.declared_namespace
+    choices: dict[str, tuple[Option, ...]] = {
+        "destinationNamespace": tuple(
+            Option(value=ns, label=ns, description="declared by the package")
+            for ns in dict.fromkeys((*contents.namespaces, *contents.namespace_objects))
+        ),
+    }
+    if package.type == "helm":
+        choices["valueFiles"] = tuple(
+            Option(value=file, label=file) for file in package.files if file != "values.yaml"
+        )
+    provider_facts: dict[str, Value] = {
+        "tags": facts.tags,
+        "branches": facts.branches,
+        "branch": facts.branch,
+        "namespaces": contents.namespaces,
+        "unnamespaced": contents.unnamespaced,
+        "namespaceObjects": contents.namespace_objects,
+        "nestedPackages": contents.nested,
+    }
+    everyone = detect(root) if siblings is None else siblings
+    if package.path in {p.path for p in everyone}:
+        name = object_names(everyone)[[p.path for p in everyone].index(package.path)]
+        own = to_dns1123_label(package.name)
+        if own and name != own:  # (a name with nothing usable in it is the provider's to refuse)
+            provider_facts["objectName"] = name
+    return Preparation(
+        questions=questions, defaults=defaults, choices=choices, facts=provider_facts
+    )
+
+
 def configure(
     root: Path,
     package: DetectedPackage,
@@ -57,26 +142,109 @@ def configure(
     provided: Mapping[str, object],
     *,
     facts: GitFacts | None = None,
+    siblings: Sequence[DetectedPackage] | None = None,
 ) -> GitOpsConfig:
     """Answer every question (given answers over defaults) and build the provider's config.
 
-    Raises :class:`AnswerError` for answers that are refused and :class:`MissingAnswersError`
-    naming every required question left without an answer.
+    Raises :class:`AnswerError` for answers that are refused, :class:`MissingAnswersError`
+    naming every required question left without an answer, and :class:`UsageError` for
+    answers that the checkout contradicts.
     """
     facts = git_facts(root) if facts is None else facts
-    questions = question_list(provider)
+    prepared = prepare(root, package, provider, facts, siblings)
     answers, missing = resolve_answers(
-        questions,
-        package=package,
-        provided=provided,
-        defaults=default_answers(root, package, provider, facts),
+        prepared.questions, package=package, provided=provided, defaults=prepared.defaults
     )
     if missing:
         raise MissingAnswersError(missing)
+    _check_against_checkout(root, package, answers, prepared.defaults, facts)
+    provider_facts = dict(prepared.facts)
+    url = str(answers["gitRepoUrl"])
+    if facts.top_level is not None:
+        key = repository_key(url)
+        provider_facts["gitRepositories"] = tuple(
+            source
+            for source in _committed_sources(facts.top_level, facts.source_files)
+            if repository_key(str(source["url"])) == key
+        )
+        revision = str(answers.get("targetRevision", ""))
+        if _SHORT_SHA.match(revision) and revision not in facts.branches + facts.tags:
+            commit = resolve_commit(facts.top_level, revision)
+            if commit is not None:
+                provider_facts["commit"] = commit
     shared_ids = {q.id for q in shared_questions()}
     return GitOpsConfig(
         package=package,
         shared={k: v for k, v in answers.items() if k in shared_ids},
         provider={k: v for k, v in answers.items() if k not in shared_ids},
-        facts={"tags": facts.tags},
+        facts=provider_facts,
+        given=frozenset(k for k, v in provided.items() if v is not None),
     )
+
+
+def _check_against_checkout(
+    root: Path,
+    package: DetectedPackage,
+    answers: Mapping[str, Value],
+    defaults: Mapping[str, Value],
+    facts: GitFacts,
+) -> None:
+    """Refuse answers that name what the checkout does not have (one line each)."""
+    chart = (root / package.path).resolve()
+    for file in answers.get("valueFiles") or ():
+        if not _is_file(chart / file):
+            have = ", ".join(package.files) or "none"
+            raise UsageError(
+                f"valueFiles: {show_answer(file)} is not a file of the chart at {package.path} "
+                f"(its values files: {have})"
+            )
+    url, path = str(answers["gitRepoUrl"]), str(answers["gitRepoPath"])
+    own = facts.origin_url is not None and repository_key(url) == repository_key(facts.origin_url)
+    if facts.top_level is None or not own:
+        return  # another repository's layout cannot be checked here
+    top = facts.top_level.resolve()
+    if not (top / path).is_dir():
+        raise UsageError(
+            f"gitRepoPath: {show_answer(path)} is no folder of the checkout of {url} at {top}"
+        )
+    if path != defaults["gitRepoPath"]:
+        raise UsageError(
+            f"gitRepoPath: {show_answer(path)} is not where the package is in the checkout of "
+            f"{url} ({defaults['gitRepoPath']!r}); leave gitRepoPath out to use the package's own"
+        )
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long for the file system, say: not a file of the chart
+        return False
+
+
+@functools.lru_cache(maxsize=8)
+def _committed_sources(top: Path, files: tuple[str, ...]) -> tuple[dict[str, Value], ...]:
+    """The GitRepository objects (``name``, ``namespace``, ``url``) in committed ``files``."""
+    found: list[dict[str, Value]] = []
+    for name in files:
+        try:
+            with (top / name).open("rb") as handle:
+                text = handle.read(_MAX_SOURCE_FILE).decode("utf-8", "replace")
+            documents = safe_load_all(text)
+        except (OSError, InvalidYAML):
+            continue
+        for document in documents:
+            if not isinstance(document, dict) or document.get("kind") != "GitRepository":
+                continue
+            if not str(document.get("apiVersion", "")).startswith("source.toolkit.fluxcd.io/"):
+                continue
+            metadata, spec = document.get("metadata"), document.get("spec")
+            if isinstance(metadata, dict) and isinstance(spec, dict) and "url" in spec:
+                found.append(
+                    {
+                        "name": str(metadata.get("name", "")),
+                        "namespace": str(metadata.get("namespace", "")),
+                        "url": str(spec["url"]),
+                        "file": name,
+                    }
+                )
+    return tuple(found)

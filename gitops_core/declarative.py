@@ -8,7 +8,8 @@ A provider package ships two data files:
 ``manifests.yaml``
     ``provider`` (id, name, filename), ``defaults`` for shared questions, ``documents``: a list
     of rules, each a ``template`` (a YAML structure), an optional ``when`` condition (package
-    types and/or a boolean answer) and an optional ``shared`` file name; and an optional
+    types, an answer, and ``fn``: a function of the provider that must return a true value)
+    and an optional ``shared`` file name; and an optional
     ``bundle`` section for ``generate --all`` (below).
 
 Templates are filled structurally: a mapping with the single key ``$answer``, ``$package``,
@@ -122,15 +123,26 @@ class ProviderInfo:
 
 
 @attrs.frozen(kw_only=True)
+class RuleCondition(Condition):
+    """A document rule's condition: a question's, plus ``fn``, a function of the provider
+    that must return a true value (for what answers alone cannot say)."""
+
+    fn: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class DocumentRule:
     template: dict[str, Any]
-    when: Condition | None = None
+    when: RuleCondition | None = None
     shared: str | None = None
 
-    def applies(self, config: GitOpsConfig) -> bool:
-        return self.when is None or self.when.holds(
-            config.package, {**config.shared, **config.provider}
-        )
+    def applies(self, context: Context, functions: Mapping[str, Function]) -> bool:
+        when, config = self.when, context.config
+        if when is None:
+            return True
+        if not when.holds(config.package, config.answers()):
+            return False
+        return when.fn is None or bool(functions[when.fn](context))
 
 
 @attrs.frozen(kw_only=True)
@@ -246,6 +258,11 @@ class DeclarativeProvider:
         fns = set(self.functions)
         for index, rule in enumerate(definition.documents):
             _check_template(rule.template, f"$.documents[{index}].template", source, ids, fns)
+            if rule.when is not None and rule.when.fn is not None and rule.when.fn not in fns:
+                raise DefinitionError(
+                    f"{source}: $.documents[{index}].when.fn: unknown fn {rule.when.fn!r}; "
+                    f"known: {', '.join(sorted(fns))}"
+                )
             if rule.shared is not None and not rule.shared.startswith("_"):
                 raise DefinitionError(
                     f"{source}: $.documents[{index}].shared: {rule.shared!r} must start with '_'"
@@ -289,7 +306,7 @@ class DeclarativeProvider:
         documents = [
             self._fill(rule.template, context)
             for rule in self.definition.documents
-            if rule.applies(config)
+            if rule.applies(context, self.functions)
         ]
         return self._output(documents, self.definition.provider.filename, config, context)
 
@@ -318,7 +335,9 @@ class DeclarativeProvider:
         packages = []
         for config, name in zip(configs, bundle.names, strict=True):
             ctx = context(config, name)
-            documents = [self._fill(rule.template, ctx) for rule in own if rule.applies(config)]
+            documents = [
+                self._fill(rule.template, ctx) for rule in own if rule.applies(ctx, self.functions)
+            ]
             packages.append(self._output(documents, f"{name}.yaml", config, ctx))
 
         shared: dict[str, list[dict[str, Any]]] = {}
@@ -326,10 +345,17 @@ class DeclarativeProvider:
         for rule in self.definition.documents:
             if rule.shared is None:
                 continue
-            first = next((c for c in configs if rule.applies(c)), None)
-            if first is None:
+            found = next(
+                (
+                    candidate
+                    for candidate in (context(config, bundle.source) for config in configs)
+                    if rule.applies(candidate, self.functions)
+                ),
+                None,
+            )
+            if found is None:
                 continue  # no package of the set needs it
-            ctx = context(first, bundle.source)
+            ctx = found
             shared.setdefault(rule.shared, []).append(self._fill(rule.template, ctx))
             notes.setdefault(rule.shared, []).extend(ctx.notes)
         shared_files = tuple(
@@ -387,6 +413,13 @@ def object_name(context: Context, override: str, max_length: int = 63) -> str:
     if chosen:
         return str(chosen)
     package_name = context.config.package.name
+    derived = context.config.facts.get("objectName")
+    if derived:
+        context.note(
+            f"another package of the repository is also named {package_name!r}: the objects "
+            f"are named {derived!r}, after the package's path, so that neither replaces the other"
+        )
+        return str(derived)
     name = to_dns1123_label(package_name, max_length)
     if not name:
         raise MissingAnswersError(

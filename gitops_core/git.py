@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -18,6 +19,9 @@ class GitFacts:
     origin_url: str | None = None
     branch: str | None = None
     tags: tuple[str, ...] = ()
+    branches: tuple[str, ...] = ()
+    #: Committed files (relative to the top level) that hold a ``kind: GitRepository``.
+    source_files: tuple[str, ...] = ()
 
 
 def _git(folder: Path, *commands: tuple[str, ...]) -> list[str | None]:
@@ -70,19 +74,56 @@ def without_credentials(url: str) -> str:
 
 
 def git_facts(folder: Path) -> GitFacts:
-    top, origin, branch, tags = _git(
+    top, origin, branch, tags, branches, sources = _git(
         folder,
         ("rev-parse", "--show-toplevel"),
         ("remote", "get-url", "origin"),
         ("symbolic-ref", "--quiet", "--short", "HEAD"),
         # lstrip=2, not :short, which says "tags/v1" when a branch v1 exists too
         ("for-each-ref", "--format=%(refname:lstrip=2)", "refs/tags"),
-    )
+        ("for-each-ref", "--format=%(refname:lstrip=2)", "refs/heads"),
+        # Committed Flux sources, such as flux bootstrap's flux-system GitRepository.
+        ("grep", "-l", "-I", "--full-name", "-E", "^kind:[[:space:]]*GitRepository",
+         "HEAD", "--", "*.yaml", "*.yml"),
+    )  # fmt: skip
     if top is None:
         return GitFacts()
     return GitFacts(
         top_level=Path(top),
         origin_url=without_credentials(origin) if origin else None,
         branch=branch or None,
-        tags=tuple(tags.splitlines()) if tags else (),
+        tags=_lines(tags),
+        branches=_lines(branches),
+        source_files=tuple(line.partition(":")[2] for line in _lines(sources)),
     )
+
+
+def _lines(output: str | None) -> tuple[str, ...]:
+    return tuple(output.splitlines()) if output else ()
+
+
+def resolve_commit(folder: Path, prefix: str) -> str | None:
+    """The full SHA of the one commit of the checkout whose SHA starts with ``prefix``."""
+    (full,) = _git(folder, ("rev-parse", "--verify", "--quiet", f"{prefix}^{{commit}}"))
+    return full if full and full.lower().startswith(prefix.lower()) else None
+
+
+_SCP = re.compile(r"(?:[^@/:\s]+@)?(?P<host>[^@/:\s]+):(?P<path>[^\s]+)\Z")
+
+
+def repository_key(url: str) -> str:
+    """What identifies a repository in every URL form: ``https://github.com/org/repo.git``,
+    ``ssh://git@github.com/org/repo``, ``git@github.com:org/repo.git`` → ``github.com/org/repo``
+    (host lower-cased, no user, port, ``.git`` or trailing ``/``)."""
+    text = url.strip()
+    scp = _SCP.match(text)
+    if scp and "://" not in text:
+        host, path = scp["host"], scp["path"]
+    else:
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            return text
+        host, path = parts.hostname or "", parts.path
+    path = path.strip("/").removesuffix(".git").rstrip("/")
+    return f"{host}/{path}".lower()

@@ -116,14 +116,18 @@ class GitOpsConfig:
     ``shared`` holds the answers to the shared questions (SPEC §3), ``provider`` the answers to
     the provider's own questions. ``repo_path`` is the package's path inside the Git repository
     (``gitRepoPath``), already normalised: ``/``-separated, no leading ``./``, ``.`` for the root.
-    ``facts`` carries what generation may need from the local checkout (for example the tags
-    that exist), as plain data so generation stays a pure function of the config.
+    ``facts`` carries what generation may need from the package and the local checkout (the
+    tags that exist, the namespaces the package declares; see
+    :class:`gitops_core.configuration.Preparation`), as plain data so generation stays a pure
+    function of the config.
     """
 
     package: DetectedPackage
     shared: Mapping[str, Value]
     provider: Mapping[str, Value]
     facts: Mapping[str, Value] = attrs.field(factory=dict)
+    #: The ids the user answered (the others took their defaults).
+    given: frozenset[str] = frozenset()
 
     def answer(self, question_id: str) -> Value:
         if question_id in self.provider:

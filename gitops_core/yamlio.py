@@ -24,3 +24,14 @@ def safe_load(text: str | bytes) -> Any:
         return yaml.load(text, Loader=loader)
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
         raise InvalidYAML(" ".join(str(exc).split()) or type(exc).__name__) from None
+
+
+def safe_load_all(text: str | bytes) -> list[Any]:
+    """Every YAML document in ``text``, as plain data."""
+    import yaml
+
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return list(yaml.load_all(text, Loader=loader))
+    except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
+        raise InvalidYAML(" ".join(str(exc).split()) or type(exc).__name__) from None

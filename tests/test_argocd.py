@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from gitops_core import configuration, detection, errors, generation
 from gitops_core.checks import is_dns1123_label, is_dns1123_subdomain, to_dns1123_label
+from gitops_core.errors import UsageError
 from gitops_core.git import GitFacts
 from gitops_core.models import DetectedPackage, GeneratedOutput, GitOpsConfig
 from gitops_core.plugins import Provider, Providers
@@ -178,7 +179,6 @@ def test_helm_chart_in_git(provider: Provider) -> None:
                 "repoURL": URL,
                 "path": "charts/podinfo",
                 "targetRevision": "HEAD",
-                "helm": {"valueFiles": ["values.yaml"]},
             },
             "destination": {"server": "https://kubernetes.default.svc", "namespace": "demo"},
             "syncPolicy": {"syncOptions": ["CreateNamespace=true"]},
@@ -306,17 +306,15 @@ def test_other_values_files_are_suggested_never_chosen(provider: Provider, tmp_p
     for name in ("values.yaml", "values-prod.yaml"):
         (chart / name).write_text("replicas: 1\n")
     found = detection.find_package(tmp_path, "charts/web")
+    # Helm reads values.yaml by itself: no list, as `argocd app create` writes none.
     document, output = generate(provider, found, root=tmp_path)
-    assert document["spec"]["source"]["helm"] == {"valueFiles": ["values.yaml"]}
-    assert output.notes == (
-        "the chart also has values-prod.yaml; to use them, answer valueFiles with the whole "
-        "list in order, such as --set valueFiles=values.yaml,values-prod.yaml",
-    )
-    chosen, output = generate(
-        provider, found, {"valueFiles": " values.yaml, values-prod.yaml ,"}, root=tmp_path
-    )
-    assert chosen["spec"]["source"]["helm"] == {"valueFiles": ["values.yaml", "values-prod.yaml"]}
+    assert "helm" not in document["spec"]["source"]
+    assert output.notes == ("the chart also has values-prod.yaml; answer valueFiles to use them",)
+    chosen, output = generate(provider, found, {"valueFiles": " values-prod.yaml ,"}, root=tmp_path)
+    assert chosen["spec"]["source"]["helm"] == {"valueFiles": ["values-prod.yaml"]}
     assert output.notes == ()
+    with pytest.raises(UsageError, match=r"valueFiles: 'values-dev.yaml' is not a file of the"):
+        generate(provider, found, {"valueFiles": "values-dev.yaml"}, root=tmp_path)
 
 
 def test_value_files_apply_to_charts_only(provider: Provider) -> None:
@@ -339,7 +337,7 @@ def test_helm_release_name_stays_within_53_characters(
 ) -> None:
     document, output = generate(provider, package(files=("values.yaml",)), {"resourceName": name})
     assert document["metadata"]["name"] == name
-    assert document["spec"]["source"]["helm"].get("releaseName") == release
+    assert document["spec"]["source"].get("helm", {}).get("releaseName") == release
     assert_valid(document, store)
     if release is not None:
         assert any(f"Helm release name {release!r}" in note for note in output.notes)
@@ -413,7 +411,11 @@ def test_paths_outside_the_repository_are_refused(provider: Provider, given: str
 def test_git_urls_are_kept_as_given(provider: Provider, url: str) -> None:
     document, output = generate(provider, package(), {"gitRepoUrl": url})
     assert document["spec"]["source"]["repoURL"] == url
-    assert output.notes == ()
+    if url.startswith("http"):
+        assert output.notes == ()
+    else:  # Argo CD keeps SSH keys in its repository secrets, not in the Application
+        (note,) = output.notes
+        assert f"argocd repo add {url} --ssh-private-key-path" in note
 
 
 def test_credentials_in_the_url_are_refused(provider: Provider) -> None:
@@ -551,9 +553,6 @@ REVISIONS = st.one_of(
         st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Zl", "Zp")), min_size=1, max_size=80
     ).filter(lambda s: s == s.strip()),  # no white space at either end: refs have none
 )
-VALUE_FILES = st.lists(
-    st.from_regex(r"[a-z0-9][a-z0-9_/-]{0,20}\.ya?ml", fullmatch=True), min_size=1, max_size=3
-)
 PACKAGE_NAMES = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._ -]{0,80}", fullmatch=True)
 
 
@@ -587,8 +586,6 @@ def scenarios(draw: st.DrawFn) -> tuple[DetectedPackage, dict[str, object]]:
         ),
         "resourceName": SUBDOMAIN,
     }
-    if kind == "helm":
-        optional["valueFiles"] = VALUE_FILES.map(", ".join)
     for question_id, strategy in optional.items():
         if draw(st.booleans()):
             answers[question_id] = draw(strategy)
@@ -637,12 +634,7 @@ def test_any_valid_answers_give_a_valid_deterministic_application(
 
     helm = source.get("helm", {})
     if found.type == "helm":
-        given_files = [f.strip() for f in str(answers.get("valueFiles", "")).split(",")]
-        value_files = given_files if "valueFiles" in answers else ["values.yaml"]
-        if "valueFiles" in answers or "values.yaml" in found.files:
-            assert helm["valueFiles"] == value_files
-        else:
-            assert "valueFiles" not in helm
+        assert "valueFiles" not in helm  # value files are tested on real charts
         release = helm.get("releaseName", name)
         assert len(release) <= 53 and is_dns1123_label(release)
     else:

@@ -21,12 +21,8 @@ from gitops_core.plugins import Providers, ProviderSource
 from gitops_core.resources import schema_dir
 
 PROVIDERS = ("flux", "argocd")
-EXAMPLE_FILES = [
-    "charts-podinfo.yaml",
-    "kustomize-base.yaml",
-    "kustomize-overlays-production.yaml",
-    "manifests-guestbook.yaml",
-]
+# Named after the packages (their names are unique in the example: SPEC §5), sorted.
+EXAMPLE_FILES = ["base.yaml", "guestbook.yaml", "podinfo.yaml", "production.yaml"]
 NAMESPACE = ("--set", "destinationNamespace=shop")
 
 
@@ -82,7 +78,7 @@ def test_the_example_gives_a_file_per_package_and_an_entry_point(
             {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
         ]
         refs = {d["spec"].get("sourceRef", {}).get("name") for n in EXAMPLE_FILES for d in files[n]}
-        refs |= {d["spec"]["chart"]["spec"]["sourceRef"]["name"] for d in files[EXAMPLE_FILES[0]]}
+        refs |= {d["spec"]["chart"]["spec"]["sourceRef"]["name"] for d in files["podinfo.yaml"]}
         assert refs - {None} == {"shop"}
     else:
         assert entry["kind"] == "Application"
@@ -171,7 +167,7 @@ def test_an_earlier_output_folder_is_not_a_package(cli: CliRunner, example_repo:
     assert "skipped gitops-flux: the output of an earlier --all" in done.stderr
     assert sorted(p.name for p in (example_repo / "gitops-argocd").iterdir()) == [
         "_entrypoint.yaml",
-        *(f"deploy-{name}" for name in EXAMPLE_FILES),
+        *EXAMPLE_FILES,
     ]
 
 
@@ -194,15 +190,15 @@ def test_an_existing_different_file_is_refused_before_anything_is_written(
 ) -> None:
     folder = example_repo / "gitops-argocd"
     folder.mkdir()
-    (folder / "manifests-guestbook.yaml").write_text("mine\n")
+    (folder / "guestbook.yaml").write_text("mine\n")
     done = generate_all(cli, example_repo, "argocd")
     assert done.returncode == 3
     (error,) = [line for line in done.stderr.splitlines() if line.startswith("gitops: error:")]
     assert "nothing was written" in error
-    assert [p.name for p in folder.iterdir()] == ["manifests-guestbook.yaml"]
+    assert [p.name for p in folder.iterdir()] == ["guestbook.yaml"]
     forced = generate_all(cli, example_repo, "argocd", "--force")
     assert forced.returncode == 0, forced.stderr
-    assert "mine" not in (folder / "manifests-guestbook.yaml").read_text()
+    assert "mine" not in (folder / "guestbook.yaml").read_text()
 
 
 def test_an_output_folder_outside_the_repository_is_refused(
@@ -280,7 +276,7 @@ def test_an_invalid_document_writes_nothing(
 ) -> None:
     invalid = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "spec": {}}
     assert run_in_process(monkeypatch, Bundling(invalid), example_repo) == 1
-    assert "charts-podinfo.yaml#0 Application/charts-podinfo: spec" in capsys.readouterr().err
+    assert "podinfo.yaml#0 Application/podinfo: spec" in capsys.readouterr().err
     assert not (example_repo / "gitops-mini").exists()
 
 
@@ -340,8 +336,8 @@ def test_a_base_built_into_an_overlay_is_pointed_out_and_can_be_left_out(
     done = cli("generate", "deploy", "--provider", "flux", "--all", "--exclude", "*/base",
                *NAMESPACE, cwd=example_repo)  # fmt: skip
     assert done.returncode == 0 and "built into" not in done.stderr
-    assert "kustomize-base.yaml" not in {p.name for p in folder.iterdir()}
-    assert "kustomize-overlays-production.yaml" in {p.name for p in folder.iterdir()}
+    assert "base.yaml" not in {p.name for p in folder.iterdir()}
+    assert "production.yaml" in {p.name for p in folder.iterdir()}
 
 
 def test_an_exclude_that_matches_nothing_or_comes_without_all_is_refused(
@@ -363,7 +359,7 @@ def test_a_file_the_set_no_longer_produces_is_named_not_deleted(
     again = cli("generate", "deploy", "--provider", "argocd", "--all", "--exclude", "manifests/*",
                 *NAMESPACE, cwd=example_repo)  # fmt: skip
     assert again.returncode == 0, again.stderr
-    stray = example_repo / "gitops-argocd" / "manifests-guestbook.yaml"
+    stray = example_repo / "gitops-argocd" / "guestbook.yaml"
     assert stray.is_file()
     assert (
         f"gitops: note: {stray} is not part of this set but stays in the folder, so the entry "

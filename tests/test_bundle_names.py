@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitops_core.bundle import _source_name, package_names
 from gitops_core.checks import is_dns1123_label, to_dns1123_label
+from gitops_core.naming import package_names
+from gitops_core.naming import source_name as _source_name
 
 segment = st.text(
     st.sampled_from("abcXYZ019-_. é/") | st.characters(codec="utf-8"), min_size=1, max_size=40

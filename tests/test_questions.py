@@ -88,6 +88,7 @@ def test_shared_questions_are_the_spec_ids_in_order() -> None:
         "gitRepoPath",
         "targetRevision",
         "destinationNamespace",
+        "valueFiles",
         "outputPath",
     ]
 

@@ -93,6 +93,9 @@ _FALSE = frozenset({"false", "no", "n", "off", "0"})
 # answer without "://" (quadratic: 44 s for 100 kB).
 # Up to the last "@" of the URL: tokens may hold "/" or "@" themselves (base64, "p@ss").
 _CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]{0,31}://)\S*@", re.IGNORECASE)
+# user:secret@ without a scheme in front: a URL that a path normalisation has bent.
+# Both parts are bounded, so that a long answer without "@" is scanned in linear time.
+_USER_SECRET = re.compile(r"[^\s:/@]{1,256}:[^\s:/@]{0,1024}@")
 _SCP_LIKE = re.compile(r"(?:[A-Za-z0-9._~-]+@)?[A-Za-z0-9][A-Za-z0-9.-]*:(?!//)(?P<path>\S+)\Z")
 
 _CHECK_TEXT: dict[CheckName, str] = {
@@ -112,10 +115,12 @@ _CHECK_TEXT: dict[CheckName, str] = {
 
 def redact(text: str) -> str:
     """Hide credentials embedded in URLs (``https://user:token@host`` → ``https://***@host``)."""
-    return _CREDENTIALS.sub(r"\g<scheme>***@", text)
+    text = _CREDENTIALS.sub(r"\g<scheme>***@", text)
+    return _USER_SECRET.sub("***@", text) if "@" in text and ":" in text else text
 
 
-def _show(value: str) -> str:
+def show_answer(value: str) -> str:
+    """An answer quoted in a message: credentials hidden, at most 60 characters."""
     shown = redact(value)
     return repr(shown if len(shown) <= 60 else shown[:57] + "...")
 
@@ -123,6 +128,8 @@ def _show(value: str) -> str:
 def normalize_repo_path(value: str) -> str:
     """``./charts\\app/`` → ``charts/app``; ``.`` is the root. Refuses absolute, escaping paths."""
     path = value.strip().replace("\\", "/")
+    if "://" in path:
+        raise ValueError("is a URL")
     if path.startswith("/") or re.match(r"[A-Za-z]:/", path):
         raise ValueError("is absolute")
     normal = posixpath.normpath(path) if path else "."
@@ -215,8 +222,9 @@ def _coerce(question: Question, raw: object) -> Value:
         if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
             raise fail(f"{_describe(raw)} is not a list", "a list of text, or comma-separated text")
         one = attrs.evolve(question, type="text")
-        values = tuple(v for v in (_coerce(one, item.strip()) for item in items) if v is not None)
-        return values or None
+        # Spaces around the commas are layout; any other white space is the item's own.
+        values = (_coerce(one, item.strip(" ")) for item in items)
+        return tuple(value for value in values if value is not None) or None
 
     if not isinstance(raw, str):
         raise fail(f"{_describe(raw)} is not text", "a string")
@@ -229,7 +237,7 @@ def _coerce(question: Question, raw: object) -> Value:
     if question.type == "select":
         choices = [option.value for option in question.options]
         if raw not in choices:
-            raise fail(f"{_show(raw)} is not a choice", "one of " + ", ".join(choices))
+            raise fail(f"{show_answer(raw)} is not a choice", "one of " + ", ".join(choices))
         return raw
 
     if raw == "":
@@ -259,15 +267,15 @@ def _coerce(question: Question, raw: object) -> Value:
                 "(a secretRef)"
             ) from None
         except ValueError as exc:
-            raise fail(f"{_show(raw)} {exc}", accepted) from None
+            raise fail(f"{show_answer(raw)} {exc}", accepted) from None
     if validator.pattern is not None and not checks.go_search(validator.pattern, value):
-        raise fail(f"{_show(raw)} does not match", accepted)
+        raise fail(f"{show_answer(raw)} does not match", accepted)
     return value
 
 
 def _describe(raw: object) -> str:
     if isinstance(raw, str):
-        return _show(raw)
+        return show_answer(raw)
     return f"a {type(raw).__name__} value" if raw is not None else "null"
 
 

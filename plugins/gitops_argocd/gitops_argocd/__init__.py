@@ -68,31 +68,47 @@ def helm_release_name(context: Context) -> str | None:
 
 
 def helm_value_files(context: Context) -> list[str] | None:
-    """The ``valueFiles`` answer, else the chart's ``values.yaml`` when the chart has one.
-
-    Listing a missing file would fail every sync, so without an answer only a file detection saw
-    is named; the chart's other values files are mentioned, never chosen for the user.
-    """
+    """``helm.valueFiles``: the ``valueFiles`` answer (relative to the chart, as Argo CD reads
+    them; the core checked that each exists). Helm reads the chart's ``values.yaml`` first
+    anyway, so without an answer there is no list, as ``argocd app create`` writes none."""
     package = context.config.package
     if package.type != "helm":
         return None
-    answer = context.config.provider.get("valueFiles")
-    chosen = [item.strip() for item in str(answer or "").split(",") if item.strip()]
-    if not chosen and "values.yaml" in package.files:
-        chosen = ["values.yaml"]
-    # Helm always reads the chart's own values.yaml, so only the others are worth suggesting.
-    others = [file for file in package.files if file not in chosen and file != "values.yaml"]
-    if others:
-        context.note(
-            f"the chart also has {', '.join(others)}; to use them, answer valueFiles with the "
-            "whole list in order, such as --set valueFiles=" + ",".join([*chosen, others[0]])
-        )
+    chosen = list(context.config.shared.get("valueFiles") or ())
+    others = [f for f in package.files if f not in chosen and f != "values.yaml"]
+    if others and not chosen:
+        context.note(f"the chart also has {', '.join(others)}; answer valueFiles to use them")
     return chosen or None
 
 
 def directory(context: Context) -> dict[str, Value] | None:
-    # Argo CD reads only the folder's top level by default; the package is the whole tree.
-    return {"recurse": True} if context.config.package.type == "raw-manifests" else None
+    """Argo CD reads only a folder's top level unless told to recurse; the package is the whole
+    tree, except folders below it that are packages of their own (a kustomization or a chart),
+    which Argo CD would read as plain manifests: those are excluded."""
+    if context.config.package.type != "raw-manifests":
+        return None
+    nested = list(context.config.facts.get("nestedPackages", ()))
+    if not nested:
+        return {"recurse": True}
+    context.note(
+        f"{', '.join(nested)}: a package of its own below this one, left out of it "
+        "(directory.exclude); deploy it on its own"
+    )
+    # Argo CD matches the glob against paths relative to the source path; "*" crosses "/".
+    patterns = [f"{folder}/*" for folder in nested]
+    exclude = patterns[0] if len(patterns) == 1 else "{" + ",".join(patterns) + "}"
+    return {"recurse": True, "exclude": exclude}
+
+
+def repo_url(context: Context) -> str:
+    url = str(context.answer("gitRepoUrl"))
+    if url.startswith("ssh://") or ("://" not in url and "@" in url):
+        context.note(
+            f"Argo CD clones {url} with the credentials of a repository it knows: add it once "
+            f"with `argocd repo add {url} --ssh-private-key-path ~/.ssh/id_ed25519` (or a "
+            "repository Secret)"
+        )
+    return url
 
 
 def destination_server(context: Context) -> str | None:
@@ -113,7 +129,8 @@ def automated(context: Context) -> dict[str, Value] | None:
 
 
 def create_namespace_option(context: Context) -> str | None:
-    return CREATE_NAMESPACE if context.answer("createNamespace") else None
+    namespace = context.config.shared.get("destinationNamespace")
+    return CREATE_NAMESPACE if namespace and context.answer("createNamespace") else None
 
 
 provider = DeclarativeProvider(
@@ -125,6 +142,7 @@ provider = DeclarativeProvider(
         "helmReleaseName": helm_release_name,
         "helmValueFiles": helm_value_files,
         "directory": directory,
+        "repoUrl": repo_url,
         "destinationServer": destination_server,
         "automated": automated,
         "createNamespaceOption": create_namespace_option,

@@ -1,0 +1,271 @@
+"""What a package's own manifests declare: the namespaces of its objects, its Namespace objects,
+and the packages nested in its folder.
+
+The configure stage asks this of the one package being deployed (or each package of a set), so
+that the namespace question defaults to what the package declares and a provider never moves
+objects that carry their own namespace. Detection itself does not read this much.
+
+Objects are found with a line scan of each document's top level (``kind:``, and
+``namespace:`` under ``metadata:``), falling back to a YAML parse for documents the scan cannot
+read (flow style, JSON). A Kustomize package is followed through its local ``resources``,
+``bases`` and ``components``; what cannot be known offline (remote bases, generators, Helm
+charts inflated by kustomize, files that are not YAML) counts as objects without a namespace,
+so the namespace is asked for rather than guessed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+
+from gitops_core.models import DetectedPackage
+from gitops_core.yamlio import InvalidYAML, safe_load
+
+from ._files import MARKER_LIMIT, decode, read_prefix
+from ._scan import CHART_FILE, KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, SKIPPED_FOLDERS
+
+__all__ = ["CLUSTER_SCOPED_KINDS", "PackageContents", "package_contents"]
+
+#: Kinds that live outside any namespace (Kubernetes' own, and the common add-ons').
+CLUSTER_SCOPED_KINDS = frozenset(
+    {
+        "APIService",
+        "CertificateSigningRequest",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ComponentStatus",
+        "CSIDriver",
+        "CSINode",
+        "CustomResourceDefinition",
+        "FlowSchema",
+        "IngressClass",
+        "MutatingWebhookConfiguration",
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "PriorityClass",
+        "PriorityLevelConfiguration",
+        "RuntimeClass",
+        "StorageClass",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "ValidatingWebhookConfiguration",
+        "VolumeAttachment",
+    }
+)
+#: Reading stops here; what is left unread counts as objects without a namespace.
+MAX_FILES = 2000
+MAX_BYTES = 64 << 20
+_MAX_DEPTH = 8
+
+_DOCUMENT_SPLIT = re.compile(r"^---[ \t]*(?:#.*)?$", re.MULTILINE)
+_KIND = re.compile(r"""^kind:[ \t]*['"]?([A-Za-z][A-Za-z0-9]*)['"]?[ \t]*(?:#.*)?$""", re.MULTILINE)
+_METADATA = re.compile(r"^metadata:[ \t]*(?:#.*)?$", re.MULTILINE)
+_FIELD = re.compile(r"""^[ \t]+(name|namespace):[ \t]*['"]?([^'"\s#]*)['"]?""")
+
+
+@attrs.frozen(kw_only=True)
+class PackageContents:
+    """``namespaces``: those its namespaced objects carry; ``unnamespaced``: some namespaced
+    object carries none (or the package could not be read whole); ``namespace_objects``: the
+    names of its Namespace objects; ``kustomize_namespace``: its kustomization's
+    ``namespace:``; ``nested``: folders below it that hold a package of their own."""
+
+    namespaces: tuple[str, ...] = ()
+    unnamespaced: bool = False
+    namespace_objects: tuple[str, ...] = ()
+    kustomize_namespace: str | None = None
+    nested: tuple[str, ...] = ()
+
+    @property
+    def declared_namespace(self) -> str | None:
+        """The one namespace the package puts its objects in, if it says so itself."""
+        if self.kustomize_namespace:
+            return self.kustomize_namespace
+        if len(self.namespaces) == 1 and not self.unnamespaced:
+            return self.namespaces[0]
+        return None
+
+
+@attrs.define
+class _Reader:
+    files: int = 0
+    bytes: int = 0
+    unknown: bool = False
+    objects: list[tuple[str, str | None, str | None]] = attrs.Factory(list)
+
+    def budget_left(self) -> bool:
+        if self.files >= MAX_FILES or self.bytes >= MAX_BYTES:
+            self.unknown = True
+            return False
+        return True
+
+    def read_file(self, path: Path) -> None:
+        if not self.budget_left():
+            return
+        self.files += 1
+        try:
+            data, complete = read_prefix(str(path), MAX_BYTES - self.bytes)
+        except OSError:
+            self.unknown = True
+            return
+        self.bytes += len(data)
+        if not complete:
+            self.unknown = True
+        text = decode(data, complete)
+        for document in _DOCUMENT_SPLIT.split(text):
+            self._document(document)
+
+    def _document(self, text: str) -> None:
+        if not text.strip() or all(
+            not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+        ):
+            return
+        kind = _KIND.search(text)
+        if kind is None:
+            self._parsed(text)
+            return
+        name = namespace = None
+        metadata = _METADATA.search(text)
+        if metadata is not None:
+            for line in text[metadata.end() :].splitlines()[1:]:
+                if line and not line[0].isspace() and not line.startswith("#"):
+                    break  # the next top-level key: metadata is over
+                field = _FIELD.match(line)
+                if field is not None and field[2]:
+                    if field[1] == "name" and name is None:
+                        name = field[2]
+                    elif field[1] == "namespace" and namespace is None:
+                        namespace = field[2]
+        self.objects.append((kind[1], name, namespace))
+
+    def _parsed(self, text: str) -> None:
+        try:
+            document = safe_load(text)
+        except InvalidYAML:
+            self.unknown = True  # a template, or not YAML: cannot tell what it holds
+            return
+        if isinstance(document, dict) and isinstance(document.get("kind"), str):
+            metadata = document.get("metadata")
+            metadata = metadata if isinstance(metadata, dict) else {}
+            name, namespace = metadata.get("name"), metadata.get("namespace")
+            self.objects.append(
+                (
+                    document["kind"],
+                    name if isinstance(name, str) else None,
+                    namespace if isinstance(namespace, str) and namespace else None,
+                )
+            )
+        elif document is not None:
+            self.unknown = True
+
+
+def package_contents(root: Path, package: DetectedPackage) -> PackageContents:
+    """What ``package`` (under ``root``) declares; see the module doc."""
+    folder = (root / package.path).resolve()
+    if package.type == "helm":
+        # Charts template their namespaces from the release's: the answer is always needed.
+        return PackageContents(unnamespaced=True)
+    reader = _Reader()
+    nested: list[str] = []
+    kustomize_namespace = None
+    if package.type == "kustomize":
+        kustomize_namespace = _kustomization(folder, reader, 0)
+    else:
+        for path in _manifest_files(folder, folder, nested):
+            reader.read_file(path)
+    namespaces: set[str] = set()
+    # Nothing read (a folder gone, unreadable or empty) says nothing about namespaces either.
+    unnamespaced = reader.unknown or not reader.objects
+    namespace_objects: list[str] = []
+    for kind, name, namespace in reader.objects:
+        if kind == "Namespace":
+            if name:
+                namespace_objects.append(name)
+        elif kind in CLUSTER_SCOPED_KINDS or kind.startswith("Cluster") or kind == "List":
+            continue
+        elif kustomize_namespace:
+            continue  # kustomize sets it on every namespaced object
+        elif namespace:
+            namespaces.add(namespace)
+        else:
+            unnamespaced = True
+    return PackageContents(
+        namespaces=tuple(sorted(namespaces)),
+        unnamespaced=unnamespaced and not kustomize_namespace,
+        namespace_objects=tuple(sorted(set(namespace_objects))),
+        kustomize_namespace=kustomize_namespace,
+        nested=tuple(nested),
+    )
+
+
+def _manifest_files(top: Path, folder: Path, nested: list[str]) -> Iterator[Path]:
+    """The manifest files of a folder of plain manifests, as Flux and Argo CD (recursing) read
+    it: every sub-folder too, except hidden ones; a sub-folder that is a package of its own is
+    named in ``nested``."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return
+    names = {entry.name for entry in entries}
+    if folder != top and (CHART_FILE in names or names & set(KUSTOMIZATION_FILES)):
+        nested.append(folder.relative_to(top).as_posix())
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name not in SKIPPED_FOLDERS:
+                yield from _manifest_files(top, Path(entry.path), nested)
+        elif entry.name.lower().endswith(MANIFEST_SUFFIXES):
+            yield Path(entry.path)
+
+
+def _kustomization(folder: Path, reader: _Reader, depth: int) -> str | None:
+    """Read the objects a kustomization builds into ``reader``; returns its ``namespace:``."""
+    if depth > _MAX_DEPTH or not reader.budget_left():
+        reader.unknown = True
+        return None
+    for file_name in KUSTOMIZATION_FILES:
+        try:
+            data, complete = read_prefix(str(folder / file_name), MARKER_LIMIT)
+            break
+        except OSError:
+            continue
+    else:
+        reader.unknown = True  # a folder without a kustomization: kustomize refuses it
+        return None
+    try:
+        spec = safe_load(decode(data, complete))
+    except InvalidYAML:
+        spec = None
+    if not isinstance(spec, dict):
+        reader.unknown = True
+        return None
+    namespace = spec.get("namespace")
+    if any(spec.get(key) for key in ("configMapGenerator", "secretGenerator", "helmCharts")):
+        reader.unknown = True  # generated objects: namespaced, without one unless set above
+    for key in ("resources", "bases", "components"):
+        entries = spec.get(key)
+        for entry in entries if isinstance(entries, list) else ():
+            if not isinstance(entry, str) or "://" in entry or entry.startswith("git@"):
+                reader.unknown = True  # a remote base: cannot be read offline
+                continue
+            target = (folder / entry).resolve()
+            if target.is_dir():
+                inner = _Reader(files=reader.files, bytes=reader.bytes)
+                inner_namespace = _kustomization(target, inner, depth + 1)
+                reader.files, reader.bytes = inner.files, inner.bytes
+                reader.unknown |= inner.unknown
+                reader.objects += [
+                    (kind, name, inner_namespace or ns) for kind, name, ns in inner.objects
+                ]
+            elif target.is_file():
+                reader.read_file(target)
+            else:
+                reader.unknown = True
+    return namespace if isinstance(namespace, str) and namespace else None
