@@ -65,6 +65,7 @@ _MAX_DEPTH = 8
 _DOCUMENT_SPLIT = re.compile(r"^---[ \t]*(?:#.*)?$", re.MULTILINE)
 _KIND = re.compile(r"""^kind:[ \t]*['"]?([A-Za-z][A-Za-z0-9]*)['"]?[ \t]*(?:#.*)?$""", re.MULTILINE)
 _METADATA = re.compile(r"^metadata:[ \t]*(?:#.*)?$", re.MULTILINE)
+_ANY_METADATA = re.compile(r"^metadata:", re.MULTILINE)
 _FIELD = re.compile(r"""^[ \t]+(name|namespace):[ \t]*['"]?([^'"\s#]*)['"]?""")
 
 
@@ -126,11 +127,11 @@ class _Reader:
         ):
             return
         kind = _KIND.search(text)
-        if kind is None:
-            self._parsed(text)
+        metadata = _METADATA.search(text)
+        if kind is None or (metadata is None and _ANY_METADATA.search(text)):
+            self._parsed(text)  # flow style, JSON: let the parser read it
             return
         name = namespace = None
-        metadata = _METADATA.search(text)
         if metadata is not None:
             for line in text[metadata.end() :].splitlines()[1:]:
                 if line and not line[0].isspace() and not line.startswith("#"):
