@@ -87,7 +87,7 @@ def generate_args(provider: str, package: str) -> list[str]:
 
 def pyproject(folder: Path) -> dict[str, Any]:
     with (folder / "pyproject.toml").open("rb") as file:
-        return tomllib.load(file)
+        return dict(tomllib.load(file))
 
 
 def source_version(source: Path) -> str:
@@ -217,7 +217,7 @@ def test_built_wheels_declare_license_classifiers_version_and_readme(
         assert {"gitops", "kubernetes", "helm", "kustomize"} <= keywords, name
         assert metadata["Description-Content-Type"] == "text/markdown", name
         readme = (dist.project / "README.md").read_text()
-        assert metadata.get_payload().strip() == readme.strip(), name
+        assert str(metadata.get_payload()).strip() == readme.strip(), name
         if dist is CORE:
             extras = metadata.get_all("Provides-Extra") or []
             assert "mcp" in extras and "test" not in extras
