@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 
 from gitops_core.checks import inside
-from gitops_core.configuration import configure
+from gitops_core.configuration import configure, repository_names
 from gitops_core.detection import CHART_FILE, KUSTOMIZATION_FILES, detect
 from gitops_core.errors import PerPackageAnswersError, ProviderError, UsageError
 from gitops_core.git import git_facts
@@ -110,10 +110,12 @@ def _repo_folder(folder: Path, top_level: Path) -> str:
 
 def _packages(
     root: Path, folder: Path, notes: list[str], exclude: Sequence[str] = ()
-) -> list[DetectedPackage]:
+) -> tuple[list[DetectedPackage], list[DetectedPackage]]:
+    """Every package detected under ``root``, and those of the set."""
     packages = []
     unused = set(exclude)
-    for package in detect(root):
+    everyone = detect(root)
+    for package in everyone:
         matched = {pattern for pattern in exclude if fnmatch.fnmatchcase(package.path, pattern)}
         if matched:
             unused -= matched
@@ -139,7 +141,7 @@ def _packages(
             f"no Helm chart, Kustomize overlay or Kubernetes manifests found under {root}"
         )
     notes += _built_into(root, packages)
-    return packages
+    return everyone, packages
 
 
 #: A kustomization is a small file; a bigger one is not read for this advice.
@@ -220,18 +222,21 @@ def generate_all(
     facts = git_facts(root)
     repo_folder = _repo_folder(folder, facts.top_level.resolve() if facts.top_level else root)
     notes: list[str] = []
-    packages = _packages(root, folder, notes, exclude)
+    everyone, packages = _packages(root, folder, notes, exclude)
     # Every package's manifest goes into the folder: that is the outputPath they share.
     answers = {**provided, "outputPath": str(folder)}
+    # (Named by the set below; configure needs the names only for packages deployed alone.)
+    names = repository_names(root, everyone)
     configs = tuple(
-        configure(root, package, provider, answers, facts=facts) for package in packages
+        configure(root, package, provider, answers, facts=facts, names=names)
+        for package in packages
     )
     first = configs[0].shared
     source = source_name(str(first["gitRepoUrl"]))
     entrypoint = (label(repo_folder) if repo_folder != "." else "") or f"{source}-{provider.id}"
     bundle = Bundle(
         folder=repo_folder,
-        names=tuple(object_names(packages, {source, entrypoint})),
+        names=_names(everyone, packages, {source, entrypoint}),
         source=source,
         entrypoint=entrypoint,
         given=frozenset(provided),
@@ -246,6 +251,14 @@ def generate_all(
         configs=configs,
         notes=(*notes, *_notes(files), *_strays(folder, files)),
     )
+
+
+def _names(
+    everyone: Sequence[DetectedPackage], packages: Sequence[DetectedPackage], reserved: set[str]
+) -> tuple[str, ...]:
+    """The set's names, as each package would be named deployed alone (see naming)."""
+    names = dict(zip((p.path for p in everyone), object_names(everyone, reserved), strict=True))
+    return tuple(names[package.path] for package in packages)
 
 
 def _strays(folder: Path, files: Iterable[BundleFile]) -> list[str]:

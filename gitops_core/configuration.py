@@ -28,7 +28,14 @@ from gitops_core.plugins import Provider
 from gitops_core.questions import coerce_answer, resolve_answers, shared_questions, show_answer
 from gitops_core.yamlio import InvalidYAML, safe_load_all
 
-__all__ = ["Preparation", "configure", "default_answers", "prepare", "question_list"]
+__all__ = [
+    "Preparation",
+    "configure",
+    "default_answers",
+    "prepare",
+    "question_list",
+    "repository_names",
+]
 
 _SHORT_SHA = re.compile(r"[0-9a-fA-F]{7,39}\Z")
 #: A committed file holding GitRepository objects is small; a bigger one is not read.
@@ -90,12 +97,12 @@ def prepare(
     package: DetectedPackage,
     provider: Provider,
     facts: GitFacts,
-    siblings: Sequence[DetectedPackage] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Preparation:
     """Questions, defaults, choices and facts for ``package`` (under ``root``).
 
-    ``siblings``: the repository's packages, to keep object names unique (detected under
-    ``root`` when not given).
+    ``names``: the object name of every package of the repository by path (see
+    :func:`repository_names`; computed when not given).
     """
     contents = package_contents(root, package)
     questions = tuple(
@@ -124,15 +131,22 @@ def prepare(
         "namespaceObjects": contents.namespace_objects,
         "nestedPackages": contents.nested,
     }
-    everyone = detect(root) if siblings is None else siblings
-    if package.path in {p.path for p in everyone}:
-        name = object_names(everyone)[[p.path for p in everyone].index(package.path)]
-        own = to_dns1123_label(package.name)
-        if own and name != own:  # (a name with nothing usable in it is the provider's to refuse)
-            provider_facts["objectName"] = name
+    name = (repository_names(root) if names is None else names).get(package.path)
+    own = to_dns1123_label(package.name)
+    if name and own and name != own:  # (a name with nothing usable is the provider's to refuse)
+        provider_facts["objectName"] = name
     return Preparation(
         questions=questions, defaults=defaults, choices=choices, facts=provider_facts
     )
+
+
+def repository_names(
+    root: Path, packages: Sequence[DetectedPackage] | None = None
+) -> dict[str, str]:
+    """The object name of each package under ``root`` (``packages``, else detected), by path:
+    unique across them (see :mod:`gitops_core.naming`)."""
+    everyone = detect(root) if packages is None else packages
+    return dict(zip((p.path for p in everyone), object_names(everyone), strict=True))
 
 
 def configure(
@@ -142,7 +156,7 @@ def configure(
     provided: Mapping[str, object],
     *,
     facts: GitFacts | None = None,
-    siblings: Sequence[DetectedPackage] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> GitOpsConfig:
     """Answer every question (given answers over defaults) and build the provider's config.
 
@@ -151,7 +165,7 @@ def configure(
     answers that the checkout contradicts.
     """
     facts = git_facts(root) if facts is None else facts
-    prepared = prepare(root, package, provider, facts, siblings)
+    prepared = prepare(root, package, provider, facts, names)
     answers, missing = resolve_answers(
         prepared.questions, package=package, provided=provided, defaults=prepared.defaults
     )

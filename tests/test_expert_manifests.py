@@ -48,6 +48,8 @@ def write(root: Path, files: Mapping[str, str]) -> None:
 
 def make_repo(tmp_path: Path, files: Mapping[str, str], origin: str = ORIGIN) -> Path:
     repo = tmp_path / "repo"
+    while repo.exists():  # two repositories in one test
+        repo = repo.with_name(repo.name + "-2")
     repo.mkdir()
     write(repo, files)
     git(repo, "init", "-q", "-b", "main")
@@ -296,7 +298,7 @@ def test_value_files_are_offered_checked_and_written_as_each_tool_reads_them(
     argo, _ = run(providers, "argocd", chart_repo, "charts/podinfo", **answers)
     assert argo[0]["spec"]["source"]["helm"]["valueFiles"] == ["values-prod.yaml"]
     for provider in ("flux", "argocd"):
-        with pytest.raises(UsageError, match="'values-staging.yaml' is not a file of the chart"):
+        with pytest.raises(UsageError, match=r"'values-staging\.yaml' is not a file of the chart"):
             run(
                 providers,
                 provider,
@@ -424,3 +426,25 @@ def test_argo_cd_never_reads_a_nested_package_as_plain_manifests(
     argo, output = run(providers, "argocd", repo, "stack")
     assert argo[0]["spec"]["source"]["directory"] == {"recurse": True, "exclude": "addon/*"}
     assert any("addon: a package of its own" in n for n in output.notes)
+
+
+def test_sessions_offer_what_the_package_declares(
+    providers: Providers, namespaced: Path, chart_repo: Path
+) -> None:
+    from gitops_core.sessions import MemoryStore, Sessions
+
+    sessions = Sessions(store=MemoryStore(), providers=providers)
+    step = sessions.start(namespaced)
+    step = sessions.select_package(step.session_id, path="apps/web/dev")
+    step = sessions.select_provider(step.session_id, "flux")
+    pending = {p.question.id: p for p in step.questions}
+    assert pending["destinationNamespace"].default == "dev"
+    assert not pending["destinationNamespace"].question.required
+    assert [c.value for c in pending["destinationNamespace"].choices] == []  # nothing else
+    assert step.missing == ()  # the URL from origin, the namespace from the overlay
+    step = sessions.start(chart_repo)
+    step = sessions.select_package(step.session_id, index=0)
+    step = sessions.select_provider(step.session_id, "argocd")
+    pending = {p.question.id: p for p in step.questions}
+    assert pending["destinationNamespace"].question.required
+    assert [c.value for c in pending["valueFiles"].choices] == ["values-prod.yaml"]

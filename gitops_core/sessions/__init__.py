@@ -191,19 +191,27 @@ class Sessions:
         assert state.package is not None and state.provider is not None
         provider = self.providers.get(state.provider)
         root = Path(state.root)
-        questions = configuration.question_list(provider)
-        defaults = configuration.default_answers(root, state.package, provider, git_facts(root))
+        prepared = configuration.prepare(
+            root,
+            state.package,
+            provider,
+            git_facts(root),
+            configuration.repository_names(root, state.packages or None),
+        )
         resolved, missing = resolve_answers(
-            questions, package=state.package, provided=state.answers, defaults=defaults
+            prepared.questions,
+            package=state.package,
+            provided=state.answers,
+            defaults=prepared.defaults,
         )
         pending = tuple(
             Pending(
                 question=q,
                 default=resolved.get(q.id),
                 answered=q.id in state.answers,
-                choices=q.options,
+                choices=q.options or prepared.choices.get(q.id, ()),
             )
-            for q in questions
+            for q in prepared.questions
             if q.applies_to(state.package, resolved)
         )
         state.stage = "configure" if missing else "generate"
@@ -259,7 +267,10 @@ class Sessions:
                 raise UsageError("select a package and a provider before generating")
             provider = self.providers.get(state.provider)
             root = Path(state.root)
-            config = configuration.configure(root, state.package, provider, state.answers)
+            names = configuration.repository_names(root, state.packages or None)
+            config = configuration.configure(
+                root, state.package, provider, state.answers, names=names
+            )
             output = generation.generate(config, provider)
             target = (root / str(config.shared["outputPath"])).resolve()
             status: Status | None = None
