@@ -10,7 +10,6 @@ the provider may need from the repository (see :func:`prepare`).
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,7 +20,7 @@ from gitops_core.checks import inside, to_dns1123_label
 from gitops_core.detection import detect
 from gitops_core.detection.contents import package_contents
 from gitops_core.errors import AnswerError, MissingAnswersError, UsageError
-from gitops_core.git import GitFacts, git_facts, repository_key, resolve_commit
+from gitops_core.git import GitFacts, committed_files, git_facts, repository_key, resolve_commit
 from gitops_core.models import DetectedPackage, GitOpsConfig, Option, Question, Value
 from gitops_core.naming import object_names
 from gitops_core.plugins import Provider
@@ -174,13 +173,14 @@ def configure(
     _check_against_checkout(root, package, answers, prepared.defaults, facts)
     provider_facts = dict(prepared.facts)
     url = str(answers["gitRepoUrl"])
-    if facts.top_level is not None:
-        key = repository_key(url)
+    if _checkout_of(url, facts):
+        # Committed Flux sources for this repository, such as flux bootstrap's flux-system.
         provider_facts["gitRepositories"] = tuple(
             source
-            for source in _committed_sources(facts.top_level, facts.source_files)
-            if repository_key(str(source["url"])) == key
+            for source in _committed_sources(facts)
+            if repository_key(str(source["url"])) == repository_key(url)
         )
+    if facts.top_level is not None:
         revision = str(answers.get("targetRevision", ""))
         if _SHORT_SHA.match(revision) and revision not in facts.branches + facts.tags:
             commit = resolve_commit(facts.top_level, revision)
@@ -213,8 +213,7 @@ def _check_against_checkout(
                 f"(its values files: {have})"
             )
     url, path = str(answers["gitRepoUrl"]), str(answers["gitRepoPath"])
-    own = facts.origin_url is not None and repository_key(url) == repository_key(facts.origin_url)
-    if facts.top_level is None or not own:
+    if facts.top_level is None or not _checkout_of(url, facts):
         return  # another repository's layout cannot be checked here
     top = facts.top_level.resolve()
     if not (top / path).is_dir():
@@ -235,11 +234,27 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-@functools.lru_cache(maxsize=8)
-def _committed_sources(top: Path, files: tuple[str, ...]) -> tuple[dict[str, Value], ...]:
-    """The GitRepository objects (``name``, ``namespace``, ``url``) in committed ``files``."""
+def _checkout_of(url: str, facts: GitFacts) -> bool:
+    """Whether ``url`` names the repository the checkout was cloned from."""
+    origin = facts.origin_url
+    return facts.top_level is not None and origin is not None and (
+        repository_key(url) == repository_key(origin)
+    )
+
+
+def _committed_sources(facts: GitFacts) -> tuple[dict[str, Value], ...]:
+    """The GitRepository objects (``name``, ``namespace``, ``url``, ``file``) committed in the
+    checkout, read once per :class:`GitFacts`."""
+    if "sources" not in facts.memo:
+        assert facts.top_level is not None
+        facts.memo["sources"] = _read_sources(facts.top_level.resolve())
+    sources: tuple[dict[str, Value], ...] = facts.memo["sources"]
+    return sources
+
+
+def _read_sources(top: Path) -> tuple[dict[str, Value], ...]:
     found: list[dict[str, Value]] = []
-    for name in files:
+    for name in committed_files(top, "^kind:[[:space:]]*GitRepository"):
         try:
             with (top / name).open("rb") as handle:
                 text = handle.read(_MAX_SOURCE_FILE).decode("utf-8", "replace")

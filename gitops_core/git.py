@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import attrs
@@ -20,8 +21,9 @@ class GitFacts:
     branch: str | None = None
     tags: tuple[str, ...] = ()
     branches: tuple[str, ...] = ()
-    #: Committed files (relative to the top level) that hold a ``kind: GitRepository``.
-    source_files: tuple[str, ...] = ()
+    #: What callers derived from these facts, kept with them (one ``--all`` run reads the
+    #: repository's committed sources once, a later run reads them afresh).
+    memo: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
 
 def _git(folder: Path, *commands: tuple[str, ...]) -> list[str | None]:
@@ -74,33 +76,32 @@ def without_credentials(url: str) -> str:
 
 
 def git_facts(folder: Path) -> GitFacts:
-    top, origin, branch, tags, branches, sources = _git(
+    top, origin, branch, refs = _git(
         folder,
         ("rev-parse", "--show-toplevel"),
         ("remote", "get-url", "origin"),
         ("symbolic-ref", "--quiet", "--short", "HEAD"),
-        # lstrip=2, not :short, which says "tags/v1" when a branch v1 exists too
-        ("for-each-ref", "--format=%(refname:lstrip=2)", "refs/tags"),
-        ("for-each-ref", "--format=%(refname:lstrip=2)", "refs/heads"),
-        # Committed Flux sources, such as flux bootstrap's flux-system GitRepository.
-        ("grep", "-l", "-I", "--full-name", "-E", "^kind:[[:space:]]*GitRepository",
-         "HEAD", "--", "*.yaml", "*.yml"),
-    )  # fmt: skip
+        # Full names, not :short, which says "tags/v1" when a branch v1 exists too.
+        ("for-each-ref", "--format=%(refname)", "refs/tags", "refs/heads"),
+    )
     if top is None:
         return GitFacts()
+    names = refs.splitlines() if refs else []
     return GitFacts(
         top_level=Path(top),
         origin_url=without_credentials(origin) if origin else None,
         branch=branch or None,
-        tags=_lines(tags),
-        branches=_lines(branches),
-        source_files=tuple(line.partition(":")[2] for line in _lines(sources)),
+        tags=tuple(n.removeprefix("refs/tags/") for n in names if n.startswith("refs/tags/")),
+        branches=tuple(n.removeprefix("refs/heads/") for n in names if n.startswith("refs/heads/")),
     )
 
 
-def _lines(output: str | None) -> tuple[str, ...]:
-    return tuple(output.splitlines()) if output else ()
-
+def committed_files(top_level: Path, pattern: str) -> tuple[str, ...]:
+    """Committed YAML files (paths from the top level) with a line matching ``pattern`` (an
+    extended regular expression), as ``git grep`` finds them in ``HEAD``."""
+    grep = ("grep", "-l", "-I", "--full-name", "-E", pattern, "HEAD", "--", "*.yaml", "*.yml")
+    (found,) = _git(top_level, grep)
+    return tuple(line.partition(":")[2] for line in found.splitlines()) if found else ()
 
 def resolve_commit(folder: Path, prefix: str) -> str | None:
     """The full SHA of the one commit of the checkout whose SHA starts with ``prefix``."""
