@@ -167,7 +167,8 @@ class _Reader:
 
 def package_contents(root: Path, package: DetectedPackage) -> PackageContents:
     """What ``package`` (under ``root``) declares; see the module doc."""
-    folder = (root / package.path).resolve()
+    top = os.path.abspath(root)
+    folder = Path(os.path.normpath(os.path.join(top, package.path)))
     if package.type == "helm":
         # Charts template their namespaces from the release's: the answer is always needed.
         return PackageContents(unnamespaced=True)
@@ -175,7 +176,7 @@ def package_contents(root: Path, package: DetectedPackage) -> PackageContents:
     nested: list[str] = []
     kustomize_namespace = None
     if package.type == "kustomize":
-        kustomize_namespace = _kustomization(folder, reader, 0)
+        kustomize_namespace = _kustomization(Path(top), folder, reader, 0)
     else:
         for path in _manifest_files(folder, folder, nested):
             reader.read_file(path)
@@ -226,8 +227,11 @@ def _manifest_files(top: Path, folder: Path, nested: list[str]) -> Iterator[Path
             yield Path(entry.path)
 
 
-def _kustomization(folder: Path, reader: _Reader, depth: int) -> str | None:
-    """Read the objects a kustomization builds into ``reader``; returns its ``namespace:``."""
+def _kustomization(top: Path, folder: Path, reader: _Reader, depth: int) -> str | None:
+    """Read the objects a kustomization builds into ``reader``; returns its ``namespace:``.
+
+    What it refers to is read only inside ``top`` (the scanned folder): nothing outside the
+    repository is opened, whatever a kustomization says."""
     if depth > _MAX_DEPTH or not reader.budget_left():
         reader.unknown = True
         return None
@@ -256,10 +260,14 @@ def _kustomization(folder: Path, reader: _Reader, depth: int) -> str | None:
             if not isinstance(entry, str) or "://" in entry or entry.startswith("git@"):
                 reader.unknown = True  # a remote base: cannot be read offline
                 continue
-            target = (folder / entry).resolve()
+            # normpath, not resolve(): a symlink's realpath costs more than the read.
+            target = Path(os.path.normpath(folder / entry))
+            if top not in target.parents:
+                reader.unknown = True
+                continue
             if target.is_dir():
                 inner = _Reader(files=reader.files, bytes=reader.bytes)
-                inner_namespace = _kustomization(target, inner, depth + 1)
+                inner_namespace = _kustomization(top, target, inner, depth + 1)
                 reader.files, reader.bytes = inner.files, inner.bytes
                 reader.unknown |= inner.unknown
                 reader.objects += [
