@@ -1,0 +1,357 @@
+"""Run the CEL specification's conformance tests (``shared/cel-spec``) against an evaluator.
+
+``python -m tests.cel_conformance [--celpy] [--verbose]`` prints the pass rate per file; the
+test module ``tests/test_cel_conformance.py`` asserts it. Each case ends as one of:
+
+- ``passed``: the value (or the error) the specification expects;
+- ``refused``: the expression did not compile, with a message (a protocol buffer message, which
+  no CRD rule can reach, or something the evaluator does not cover): the clean refusal a
+  converter reports for a rule;
+- ``wrong``: a value other than the expected one, a value where an error was expected, or a
+  runtime error where a value was expected: never acceptable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.textproto import Message, parse  # noqa: E402
+
+SPEC = Path(__file__).resolve().parents[2] / "shared" / "cel-spec"
+#: The files the data's README names as covering the language CRD rules are written in.
+CRD_FILES = (
+    "basic", "comparisons", "conversions", "fp_math", "integer_math", "lists", "logic", "macros",
+    "macros2", "parse", "plumbing", "string", "string_ext", "timestamps", "type_deduction",
+    "optionals", "math_ext", "network_ext", "bindings_ext", "namespace",
+)  # fmt: skip
+_ERROR = object()
+_NS = 1_000_000_000
+
+
+@attrs.frozen
+class Case:
+    file: str
+    section: str
+    name: str
+    expr: str
+    container: str
+    bindings: dict[str, Any]
+    declared: frozenset[str]
+    expected: Any  # a CEL value, or _ERROR
+    deduced_type: Message | None
+    check_only: bool
+    disable_check: bool
+    needs_messages: bool  # binds or expects a protocol buffer message
+
+    @property
+    def label(self) -> str:
+        return f"{self.file}/{self.section}/{self.name}"
+
+
+class _MessageValue(Exception):
+    """A value that is a protocol buffer message: CRD data never is one."""
+
+
+def cel_value(message: Message) -> Any:
+    """A ``cel.expr.Value`` as this project's CEL values."""
+    from gitops_core.validation.cel._values import CelType, Duration, Timestamp, UInt, map_key
+
+    if "null_value" in message:
+        return None
+    if "bool_value" in message:
+        return message.one("bool_value") == "true"
+    if "int64_value" in message:
+        return int(message.one("int64_value"))  # type: ignore[call-overload]
+    if "uint64_value" in message:
+        return UInt(message.one("uint64_value"))  # type: ignore[call-overload]
+    if "double_value" in message:
+        return float(message.one("double_value"))  # type: ignore[arg-type]
+    if "string_value" in message:
+        raw = message.one("string_value")
+        assert isinstance(raw, bytes)
+        return raw.decode("utf-8", "surrogatepass")
+    if "bytes_value" in message:
+        return message.one("bytes_value")
+    if "list_value" in message:
+        listed = message.message("list_value")
+        return [cel_value(v) for v in listed.messages("values")] if listed else []
+    if "map_value" in message:
+        mapped = message.message("map_value")
+        result: dict[Any, Any] = {}
+        for entry in mapped.messages("entries") if mapped else []:
+            key, value = entry.message("key"), entry.message("value")
+            assert key is not None and value is not None
+            result[map_key(cel_value(key))] = cel_value(value)
+        return result
+    if "type_value" in message:
+        return CelType(message.text("type_value"))
+    if "object_value" in message:
+        any_value = message.message("object_value")
+        assert any_value is not None
+        for url, payload in any_value.items():
+            inner = payload[0]
+            assert isinstance(inner, Message)
+            seconds = int(inner.one("seconds", 0))  # type: ignore[call-overload]
+            nanos = int(inner.one("nanos", 0))  # type: ignore[call-overload]
+            if url.endswith("google.protobuf.Duration]"):
+                return Duration(seconds * _NS + nanos)
+            if url.endswith("google.protobuf.Timestamp]"):
+                return Timestamp(seconds * _NS + nanos)
+        raise _MessageValue()
+    if "enum_value" in message:
+        raise _MessageValue()
+    raise ValueError(f"unknown value {message!r}")
+
+
+def load_cases(name: str) -> list[Case]:
+    document = parse((SPEC / f"{name}.textproto").read_bytes())
+    cases = []
+    for section in document.messages("section"):
+        for test in section.messages("test"):
+            cases.append(_case(name, section.text("name"), test))
+    return cases
+
+
+def _case(file: str, section: str, test: Message) -> Case:
+    needs_messages = False
+    bindings: dict[str, Any] = {}
+    for entry in test.messages("bindings"):
+        holder = entry.message("value")
+        inner = holder.message("value") if holder else None
+        try:
+            bindings[entry.text("key")] = cel_value(inner) if inner else None
+        except _MessageValue:
+            needs_messages = True
+    declared = {d.text("name") for d in test.messages("type_env") if "ident" in d}
+    deduced_type = None
+    expected: Any = True
+    try:
+        if "value" in test:
+            value = test.message("value")
+            assert value is not None
+            expected = cel_value(value)
+        elif "eval_error" in test or "any_eval_errors" in test:
+            expected = _ERROR
+        elif "typed_result" in test:
+            typed = test.message("typed_result")
+            assert typed is not None
+            result = typed.message("result")
+            expected = cel_value(result) if result is not None else None
+            deduced_type = typed.message("deduced_type")
+    except _MessageValue:
+        needs_messages = True
+    for env in test.messages("type_env"):
+        if "message_type" in str(env):
+            needs_messages = True
+    return Case(
+        file=file,
+        section=section,
+        name=test.text("name"),
+        expr=test.text("expr"),
+        container=test.text("container"),
+        bindings=bindings,
+        declared=frozenset(declared | set(bindings)),
+        expected=expected,
+        deduced_type=deduced_type,
+        check_only=test.one("check_only") == "true",
+        disable_check=test.one("disable_check") == "true",
+        needs_messages=needs_messages,
+    )
+
+
+def same(expected: Any, got: Any) -> bool:
+    """Exact equality of CEL values: same types, NaN matching NaN, maps in any order."""
+    from gitops_core.validation.cel._values import plain_key
+
+    if type(expected) is not type(got):
+        return False
+    if isinstance(expected, float):
+        return (math.isnan(expected) and math.isnan(got)) or (
+            expected == got and math.copysign(1, expected) == math.copysign(1, got)
+        )
+    if isinstance(expected, list):
+        return len(expected) == len(got) and all(map(same, expected, got))
+    if isinstance(expected, dict):
+        if len(expected) != len(got):
+            return False
+        found = {(type(plain_key(k)), plain_key(k)): v for k, v in got.items()}
+        for key, value in expected.items():
+            plain = plain_key(key)
+            other = found.get((type(plain), plain), _ERROR)
+            if other is _ERROR or not same(value, other):
+                return False
+        return True
+    return bool(expected == got)
+
+
+@attrs.frozen
+class Outcome:
+    case: Case
+    result: str  # passed, refused, wrong
+    detail: str
+
+
+Evaluator = Callable[[Case], tuple[str, Any]]  # ("value", v) | ("error", msg) | ("refused", msg)
+
+
+def ours(case: Case) -> tuple[str, Any]:
+    from gitops_core.validation.cel import CelEvalError, CelSyntaxError, compile_expression
+
+    try:
+        program = compile_expression(
+            case.expr, case.declared, case.container, checked=not case.disable_check
+        )
+    except CelSyntaxError as exc:
+        return "refused", str(exc)
+    if case.check_only:
+        return "value", case.expected
+    try:
+        value, _ = program.run(case.bindings)
+    except CelEvalError as exc:
+        return "error", str(exc)
+    return "value", value
+
+
+def judge(case: Case, evaluate: Evaluator) -> Outcome:
+    if case.needs_messages:
+        return Outcome(case, "refused", "protocol buffer message values (not in CRD data)")
+    try:
+        kind, got = evaluate(case)
+    except Exception as exc:  # a crash of the evaluator is a wrong result
+        return Outcome(case, "wrong", f"crashed: {type(exc).__name__}: {exc}")
+    if kind == "refused":
+        if case.expected is _ERROR:
+            return Outcome(case, "passed", f"refused at compile time: {got}")
+        return Outcome(case, "refused", str(got))
+    if case.expected is _ERROR:
+        if kind == "error":
+            return Outcome(case, "passed", str(got))
+        return Outcome(case, "wrong", f"expected an error, got {got!r}")
+    if kind == "error":
+        return Outcome(case, "wrong", f"expected {case.expected!r}, got error {got}")
+    if not same(case.expected, got):
+        return Outcome(case, "wrong", f"expected {case.expected!r}, got {got!r}")
+    if case.deduced_type is not None:
+        return _judge_type(case)
+    return Outcome(case, "passed", "")
+
+
+def _judge_type(case: Case) -> Outcome:
+    try:
+        from gitops_core.validation.cel._types import deduce
+
+        deduced = deduce(case.expr, case.declared, case.container, _declared_types(case))
+    except Exception as exc:
+        return Outcome(case, "refused", f"type not deduced: {exc}")
+    wanted = type_text(case.deduced_type)
+    if deduced != wanted:
+        return Outcome(case, "wrong", f"deduced type {deduced}, expected {wanted}")
+    return Outcome(case, "passed", "")
+
+
+def _declared_types(case: Case) -> dict[str, str]:
+    return {}
+
+
+_PRIMITIVES = {
+    "BOOL": "bool", "INT64": "int", "UINT64": "uint", "DOUBLE": "double", "STRING": "string",
+    "BYTES": "bytes",
+}  # fmt: skip
+
+
+def type_text(message: Message | None) -> str:
+    """A ``cel.expr.Type`` as text: ``list(int)``, ``map(string, dyn)``."""
+    if message is None:
+        return "dyn"
+    if "primitive" in message:
+        return _PRIMITIVES[str(message.one("primitive"))]
+    if "null" in message:
+        return "null_type"
+    if "dyn" in message:
+        return "dyn"
+    if "list_type" in message:
+        inner = message.message("list_type")
+        return f"list({type_text(inner.message('elem_type') if inner else None)})"
+    if "map_type" in message:
+        inner = message.message("map_type")
+        assert inner is not None
+        key, value = inner.message("key_type"), inner.message("value_type")
+        return f"map({type_text(key)}, {type_text(value)})"
+    if "well_known" in message:
+        known = str(message.one("well_known"))
+        return {"DURATION": "google.protobuf.Duration", "TIMESTAMP": "google.protobuf.Timestamp"}[
+            known
+        ]
+    if "type" in message:
+        return f"type({type_text(message.message('type'))})"
+    if "abstract_type" in message:
+        inner = message.message("abstract_type")
+        assert inner is not None
+        params = ", ".join(type_text(p) for p in inner.messages("parameter_types"))
+        return f"{inner.text('name')}({params})"
+    if "message_type" in message:
+        return message.text("message_type")
+    if "wrapper" in message:
+        return f"wrapper({_PRIMITIVES[str(message.one('wrapper'))]})"
+    if "type_param" in message:
+        return message.text("type_param")
+    if "error" in message:
+        return "error"
+    return "?"
+
+
+def run(files: tuple[str, ...], evaluate: Evaluator) -> dict[str, list[Outcome]]:
+    return {name: [judge(case, evaluate) for case in load_cases(name)] for name in files}
+
+
+def summary(results: dict[str, list[Outcome]]) -> Iterator[str]:
+    totals = {"passed": 0, "refused": 0, "wrong": 0}
+    yield f"{'file':<16} {'cases':>5} {'passed':>6} {'refused':>7} {'wrong':>5}  pass rate"
+    for name, outcomes in results.items():
+        counts = {k: sum(o.result == k for o in outcomes) for k in totals}
+        for key in totals:
+            totals[key] += counts[key]
+        rate = 100 * counts["passed"] / len(outcomes) if outcomes else 100.0
+        yield (
+            f"{name:<16} {len(outcomes):>5} {counts['passed']:>6} {counts['refused']:>7} "
+            f"{counts['wrong']:>5}  {rate:5.1f}%"
+        )
+    total = sum(totals.values())
+    yield (
+        f"{'all':<16} {total:>5} {totals['passed']:>6} {totals['refused']:>7} "
+        f"{totals['wrong']:>5}  {100 * totals['passed'] / total:5.1f}%"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--verbose", "-v", action="count", default=0)
+    parser.add_argument("files", nargs="*", default=list(CRD_FILES))
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    results = run(tuple(args.files), ours)
+    elapsed = time.perf_counter() - start
+    for line in summary(results):
+        print(line)
+    print(f"{elapsed:.2f} s")
+    for outcomes in results.values():
+        for outcome in outcomes:
+            if outcome.result == "wrong" or (args.verbose and outcome.result == "refused"):
+                print(f"{outcome.result:8} {outcome.case.label}: {outcome.case.expr!r}")
+                print(f"         {outcome.detail}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
