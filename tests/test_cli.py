@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
-from conftest import EXAMPLES, CliRunner, args_for, git, only_line
+from conftest import EXAMPLES, SOURCE_PATH, CliRunner, args_for, git, only_line
 
 from gitops_core.resources import schema_dir
 
@@ -496,3 +499,139 @@ def test_validate_reports_every_file_even_after_one_that_is_not_yaml(
         "bad.yaml#0 ?/?: (root): not valid YAML at line 2: did not find expected node content",
         "missing-name.yaml#0 Namespace/?: metadata.name: 'name' is a required property",
     ]
+
+
+def test_version_names_every_installed_distribution(cli: CliRunner) -> None:
+    done = cli("--version")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("gitops-core ")
+    assert any(line.startswith("gitops-flux ") and "(provider flux)" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("detcet", "."), "unknown command 'detcet'; did you mean detect? (commands: providers, "),
+        (
+            ("generate", ".", "--provder", "flux"),
+            "unknown option --provder; did you mean --provider? (see gitops generate --help)",
+        ),
+        (
+            ("questions", "--provider", "Flux"),
+            "provider 'Flux' is not installed; did you mean flux? (installed: ",
+        ),
+        (
+            ("questions", "--provider", "fluxcd"),
+            "provider 'fluxcd' is not installed; did you mean flux? (installed: ",
+        ),
+        (
+            ("generate", str(EXAMPLES), "--provider", "flux", "--package", "charts/podinfo",
+             "--set", "reconcileIntrval=1m", "-o", "-"),
+            "unknown question id reconcileIntrval (did you mean reconcileInterval?); known: ",
+        ),
+        (
+            ("questions",),
+            "the following arguments are required: --provider (see gitops questions --help)",
+        ),
+        (("detect", "a", "b"), "unexpected argument 'b' (see gitops detect --help)"),
+    ],
+)  # fmt: skip
+def test_a_mistake_is_one_line_naming_what_was_meant(
+    cli: CliRunner, args: tuple[str, ...], message: str
+) -> None:
+    done = cli(*args)
+    assert done.returncode == 2
+    assert only_line(done.stderr).startswith(f"gitops: error: {message}"), done.stderr
+    assert "pip install" not in done.stderr and "usage:" not in done.stderr
+
+
+def test_with_json_an_error_is_also_a_json_object_on_stdout(cli: CliRunner) -> None:
+    done = cli("questions", "--provider", "nope", "--json")
+    assert done.returncode == 2
+    error = json.loads(done.stdout)
+    assert error == {"error": only_line(done.stderr).removeprefix("gitops: error: "), "exitCode": 2}
+    assert error["error"].startswith("provider 'nope' is not installed")
+    done = cli("generate", str(EXAMPLES), "--provider", "flux", "-o", "-", "--json")
+    assert done.returncode == 2 and json.loads(done.stdout)["exitCode"] == 2
+    done = cli("detect", "--json", "--nope")  # refused by the parser: JSON too
+    assert json.loads(done.stdout)["error"].startswith("unknown option --nope")
+
+
+def test_detect_prints_an_aligned_table(cli: CliRunner) -> None:
+    done = cli("detect", str(EXAMPLES))
+    assert done.returncode == 0, done.stderr
+    header, *rows = done.stdout.splitlines()
+    assert header.split() == ["PATH", "TYPE", "NAME", "CONFIDENCE"]
+    assert rows[0].split() == ["charts/podinfo", "helm", "podinfo", "high"]
+    assert len(rows) == 4
+    for column in (
+        "TYPE",
+        "NAME",
+        "CONFIDENCE",
+    ):  # every row starts its cells where the header's do
+        start = header.index(column)
+        assert all(row[start - 2 : start] == "  " and row[start] != " " for row in rows)
+
+
+def test_detect_finding_nothing_says_so_on_stderr_and_exits_0(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    done = cli("detect", str(tmp_path))
+    assert done.returncode == 0 and done.stdout == ""
+    assert only_line(done.stderr) == (
+        "gitops: no packages found (no Helm chart, Kustomize overlay or Kubernetes manifests) "
+        f"under {tmp_path}"
+    )
+    done = cli("detect", str(tmp_path), "--json")
+    assert done.returncode == 0 and json.loads(done.stdout) == []
+
+
+def test_completion_scripts_and_completions(cli: CliRunner, tmp_path: Path) -> None:
+    for shell in ("bash", "zsh", "fish"):
+        done = cli("completion", shell)
+        assert done.returncode == 0, done.stderr
+        assert "gitops" in done.stdout and "_ARGCOMPLETE" in done.stdout
+
+    def complete(line: str) -> list[str]:
+        out = tmp_path / "completions"
+        done = cli(
+            env={
+                "_ARGCOMPLETE": "1",
+                "_ARGCOMPLETE_SHELL": "bash",
+                "COMP_LINE": line,
+                "COMP_POINT": str(len(line)),
+                "_ARGCOMPLETE_STDOUT_FILENAME": str(out),
+                "_ARGCOMPLETE_IFS": "\n",
+            },
+        )
+        assert done.returncode == 0, done.stderr
+        return out.read_text().split()
+
+    assert complete("gitops gen") == ["generate"]
+    assert {"argocd", "flux"} <= set(complete("gitops generate --provider "))
+    assert "reconcileInterval=" in complete("gitops generate --provider flux --set rec")
+    packages = complete(f"gitops generate {EXAMPLES} --package ")
+    assert "charts/podinfo" in packages
+
+
+def test_scripted_commands_never_import_the_prompt_or_completion_libraries(
+    cli: CliRunner,
+) -> None:
+    code = (
+        "import sys\n"
+        "from gitops_core.cli import main\n"
+        f"main(['generate', {str(EXAMPLES)!r}, '--provider', 'flux', '--package', "
+        "'charts/podinfo', '--set', 'gitRepoUrl=https://github.com/a/b.git', "
+        "'--set', 'destinationNamespace=shop', '-o', '-'])\n"
+        "heavy = ('prompt_toolkit', 'questionary', 'argcomplete', 'mcp', 'pydantic')\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": SOURCE_PATH},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "LOADED []"

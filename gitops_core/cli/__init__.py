@@ -1,28 +1,36 @@
 """The ``gitops`` command (SPEC §4): human output by default, ``--json`` for programs.
 
 Errors are one line each on stderr with the documented exit code: 1 invalid manifest, 2 bad
-usage or input, 3 refused to overwrite, 4 a provider failed.
+usage or input, 3 refused to overwrite, 4 a provider failed, 130 interrupted (Ctrl-C). With
+``--json`` an error is also a JSON object on stdout: ``{"error": ..., "exitCode": ...}``.
+A mistyped command, option, provider id or question id is answered with the one meant.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from attrs import AttrsInstance
 
 from gitops_core.cli.common import (
+    check_question_ids,
     chosen_provider,
+    did_you_mean,
     error_message,
     given_answers,
     installed_providers,
+    print_error,
     print_json,
+    provider_by_id,
 )
 from gitops_core.cli.options import (
     Command,
+    CompletionOptions,
     DetectOptions,
     GenerateOptions,
     McpOptions,
@@ -73,21 +81,35 @@ def cmd_detect(options: DetectOptions) -> int:
     packages = detect(Path(options.path))
     if options.json:
         print_json(unstructure(packages))
-        return 0
+    else:
+        rows = [(p.path, p.type, p.name, p.confidence, "; ".join(p.notes)) for p in packages]
+        print_table(("PATH", "TYPE", "NAME", "CONFIDENCE", "NOTES"), rows)
     if not packages:
-        found = "no Helm chart, Kustomize overlay or Kubernetes manifests found"
-        print(f"{found} under {options.path}")
-    for package in packages:
-        notes = f"  ({'; '.join(package.notes)})" if package.notes else ""
-        print(f"{package.path}  {package.type}  {package.name}  {package.confidence}{notes}")
+        # Finding nothing is an answer, not a failure: exit 0, stdout empty (or [] with --json).
+        found = "no packages found (no Helm chart, Kustomize overlay or Kubernetes manifests)"
+        print(f"gitops: {found} under {options.path}", file=sys.stderr)
     return 0
+
+
+def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Aligned columns under a header; nothing at all without rows; a last column that is
+    empty everywhere is left out."""
+    if not rows:
+        return
+    columns = len(header)
+    if all(not row[-1] for row in rows):
+        columns -= 1
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(columns)]
+    for row in [header, *rows]:
+        cells = [str(row[i]).ljust(widths[i]) for i in range(columns)]
+        print("  ".join(cells).rstrip())
 
 
 def cmd_questions(options: QuestionsOptions) -> int:
     from gitops_core.configuration import question_list
     from gitops_core.questions import questions_as_data
 
-    questions = question_list(installed_providers().get(options.provider))
+    questions = question_list(provider_by_id(installed_providers(), options.provider))
     if options.json:
         print_json(questions_as_data(questions))
         return 0
@@ -100,10 +122,24 @@ def cmd_questions(options: QuestionsOptions) -> int:
     return 0
 
 
+def interactive(options: GenerateOptions) -> bool:
+    """Whether ``generate`` asks: on a terminal, unless told not to (SPEC §4)."""
+    if options.defaults or options.json or options.output == "-":
+        return False
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def cmd_generate(options: GenerateOptions) -> int:
+    from gitops_core.configuration import question_list
+
     if options.all:
+        if interactive(options):
+            from gitops_core.cli.wizard import run_wizard_all
+
+            return run_wizard_all(options, given_answers(options))
         from gitops_core.cli.generate_all import run_generate_all
 
+        check_question_ids(question_list(chosen_provider(options)), given_answers(options))
         return run_generate_all(options)
     if options.exclude:
         raise UsageError("--exclude goes with --all; with one package, pick it with --package")
@@ -111,8 +147,7 @@ def cmd_generate(options: GenerateOptions) -> int:
     if options.output is not None and options.output != "-":
         provided["outputPath"] = options.output
 
-    interactive = not (options.defaults or options.json or options.output == "-")
-    if interactive and sys.stdin.isatty() and sys.stdout.isatty():
+    if interactive(options):
         from gitops_core.cli.wizard import run_wizard
 
         return run_wizard(options, provided)
@@ -124,6 +159,7 @@ def cmd_generate(options: GenerateOptions) -> int:
 
     root = Path(options.path)
     provider = chosen_provider(options)
+    check_question_ids(question_list(provider), provided)
     package = find_package(root, options.package)
     config = configure(root.resolve(), package, provider, provided)
     output = generate(config, provider)
@@ -205,9 +241,113 @@ def cmd_mcp(options: McpOptions) -> int:
     return 0
 
 
+def cmd_completion(options: CompletionOptions) -> int:
+    """Print the script that makes the shell complete ``gitops`` (argcomplete's)."""
+    try:
+        from argcomplete.shell_integration import shellcode
+    except ModuleNotFoundError:
+        raise UsageError(
+            'gitops completion needs argcomplete: pip install "gitops-core[completion]"'
+        ) from None
+    sys.stdout.write(shellcode(["gitops"], shell=options.shell))
+    return 0
+
+
+COMPLETION_HELP = """\
+load it in the shell's start-up file:
+  bash:  eval "$(gitops completion bash)"          (~/.bashrc)
+  zsh:   eval "$(gitops completion zsh)"           (~/.zshrc)
+  fish:  gitops completion fish | source           (~/.config/fish/config.fish)"""
+
+
+def versions() -> str:
+    """``gitops --version``: gitops-core and every distribution that provides a provider."""
+    from gitops_core import __version__
+    from gitops_core.entrypoints import entry_points
+    from gitops_core.plugins import ENTRY_POINT_GROUP
+
+    provided: dict[tuple[str, str], list[str]] = {}
+    for entry in entry_points(ENTRY_POINT_GROUP):
+        provided.setdefault((entry.distribution, entry.version), []).append(entry.name)
+    lines = [f"gitops-core {__version__}"]
+    for (distribution, version), ids in sorted(provided.items()):
+        kind = "providers" if len(ids) > 1 else "provider"
+        lines.append(f"{distribution} {version} ({kind} {', '.join(sorted(ids))})")
+    return "\n".join(lines) + "\n"
+
+
+class _Versions(argparse.Action):
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> NoReturn:
+        sys.stdout.write(versions())
+        parser.exit()
+
+
+class ParseError(UsageError):
+    """What argparse refused, said in one line with where to read more."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a refused command line is one error line (and, with ``--json``, a JSON
+    object) like every other error, not the usage text and a second line."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ParseError(f"{message} (see {self.prog} --help)")
+
+
+def _complete_providers(**_: object) -> list[str]:
+    from gitops_core.entrypoints import entry_points
+    from gitops_core.plugins import ENTRY_POINT_GROUP
+
+    return sorted({entry.name for entry in entry_points(ENTRY_POINT_GROUP)})
+
+
+def _complete_question_ids(prefix: str, parsed_args: argparse.Namespace, **_: object) -> list[str]:
+    """``--set`` completes to ``ID=`` for the questions of ``--provider`` (or every provider)."""
+    from gitops_core.configuration import question_list
+
+    providers = installed_providers()
+    chosen = getattr(parsed_args, "provider", None)
+    ids: set[str] = set()
+    for provider_id in [chosen] if isinstance(chosen, str) else providers.ids():
+        try:
+            ids.update(q.id for q in question_list(providers.get(provider_id)))
+        except GitOpsError:
+            continue
+    return [f"{question_id}=" for question_id in sorted(ids) if question_id.startswith(prefix)]
+
+
+def _complete_packages(parsed_args: argparse.Namespace, **_: object) -> list[str]:
+    from gitops_core.detection import detect
+
+    try:
+        return [p.path for p in detect(Path(str(getattr(parsed_args, "path", "."))))]
+    except (GitOpsError, OSError):
+        return []
+
+
+def _completer(action: argparse.Action, function: Callable[..., list[str]]) -> None:
+    """Tell argcomplete how to complete an argument's value (an attribute it reads)."""
+    action.completer = function  # type: ignore[attr-defined]
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="gitops", description="Write Flux or Argo CD manifests for what a repository holds."
+    parser = Parser(
+        prog="gitops",
+        description="Write Flux or Argo CD manifests for what a repository holds.",
+        epilog="Exit codes: 0 ok, 1 invalid manifest, 2 bad usage or input, 3 refused to "
+        "overwrite, 4 a provider failed, 130 interrupted.",
+    )
+    parser.add_argument(
+        "--version",
+        action=_Versions,
+        nargs=0,
+        help="print gitops-core's version and those of the installed providers",
     )
     commands = parser.add_subparsers(dest="name", required=True, metavar="COMMAND")
 
@@ -224,13 +364,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(command=Command(DetectOptions, cmd_detect))
 
     sub = command("questions", "the shared and provider questions, as data")
-    sub.add_argument("--provider", required=True, metavar="ID")
+    _completer(sub.add_argument("--provider", required=True, metavar="ID"), _complete_providers)
     sub.set_defaults(command=Command(QuestionsOptions, cmd_questions))
 
     sub = command("generate", "generate the manifests for a package (asks on a terminal)")
     sub.add_argument("path", nargs="?", default=".", metavar="PATH")
-    sub.add_argument("--provider", metavar="ID", help="asked on a terminal when not given")
-    sub.add_argument("--package", metavar="DIR", help="the package folder, relative to PATH")
+    _completer(
+        sub.add_argument("--provider", metavar="ID", help="asked on a terminal when not given"),
+        _complete_providers,
+    )
+    _completer(
+        sub.add_argument("--package", metavar="DIR", help="the package folder, relative to PATH"),
+        _complete_packages,
+    )
     sub.add_argument(
         "--all", action="store_true", help="every package: one file each in -o DIR, + entry point"
     )
@@ -241,7 +387,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="GLOB",
         help="with --all: leave out packages whose path matches (e.g. '*/base')",
     )
-    sub.add_argument("--set", action="append", default=[], metavar="ID=VALUE")
+    _completer(
+        sub.add_argument("--set", action="append", default=[], metavar="ID=VALUE"),
+        _complete_question_ids,
+    )
     sub.add_argument("--answers", metavar="FILE", help="YAML or JSON mapping of id to answer")
     sub.add_argument("--defaults", action="store_true", help="take defaults without asking")
     sub.add_argument("-o", "--output", metavar="FILE", help="where to write; - for stdout")
@@ -260,26 +409,90 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("mcp", "serve the gitops tool to AI agents over MCP (stdio)")
     sub.set_defaults(command=Command(McpOptions, cmd_mcp))
+
+    sub = commands.add_parser(
+        "completion",
+        help="print the shell completion script for bash, zsh or fish",
+        description="Print the script that makes SHELL complete gitops commands, options, "
+        "provider ids, packages and question ids.",
+        epilog=COMPLETION_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub.add_argument("shell", choices=("bash", "zsh", "fish"), metavar="SHELL")
+    sub.set_defaults(command=Command(CompletionOptions, cmd_completion), json=False)
     return parser
 
 
+def _check_command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> None:
+    """Refuse an unknown command with the one meant (argparse lists every choice instead)."""
+    names = [
+        name
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name in action.choices
+    ]
+    for arg in argv:
+        if arg == "--":
+            return
+        if arg.startswith("-"):
+            continue
+        if arg not in names:
+            guess = did_you_mean(arg, names)
+            hint = f"did you mean {guess}? " if guess else ""
+            raise ParseError(f"unknown command {arg!r}; {hint}(commands: {', '.join(names)})")
+        return
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+    _check_command(parser, argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        sub = next(
+            action.choices[args.name]
+            for action in parser._actions
+            if isinstance(action, argparse._SubParsersAction)
+        )
+        options = [o for action in sub._actions for o in action.option_strings]
+        first = extras[0]
+        if first.startswith("-"):
+            name = first.partition("=")[0]
+            guess = did_you_mean(name, options)
+            hint = f"; did you mean {guess}?" if guess else ""
+            raise ParseError(f"unknown option {name}{hint} (see {sub.prog} --help)")
+        raise ParseError(f"unexpected argument {first!r} (see {sub.prog} --help)")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    command: Command[AttrsInstance] = args.command
+    words = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in words
+    parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (gitops completion)
+        try:
+            import argcomplete
+        except ModuleNotFoundError:
+            return 1
+        argcomplete.autocomplete(parser)
     try:
-        code = command(args)
+        args = _parse(parser, words)
+        as_json = bool(getattr(args, "json", False))
+        command: Command[AttrsInstance] = args.command
+        return command(args)
     except GitOpsError as exc:
-        for line in error_message(exc).splitlines():
-            print(f"gitops: error: {line}", file=sys.stderr)
-        if isinstance(exc, OverwriteRefusedError) and not args.json:
+        print_error(error_message(exc), exc.exit_code, as_json=as_json)
+        if isinstance(exc, OverwriteRefusedError) and not as_json:
             sys.stdout.write(exc.diff)  # what --force would change
         return exc.exit_code
     except KeyboardInterrupt:
-        print("gitops: interrupted; nothing was written", file=sys.stderr)
+        print("gitops: interrupted (Ctrl-C); nothing was written", file=sys.stderr)
+        if as_json:
+            print_json({"error": "interrupted; nothing was written", "exitCode": 130})
         return 130
+    except EOFError:  # Ctrl-D at a question of the wizard: the answers end here
+        print("gitops: input ended (Ctrl-D); nothing was written", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         return 0
-    return code
 
 
 def run() -> None:

@@ -1,11 +1,13 @@
 """What the command line's commands share: reading answers, printing JSON, choosing the
-provider, and saying an error in the command line's own terms (its flags)."""
+provider, suggesting what was meant, and saying an error in the command line's own terms (its
+flags)."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +20,7 @@ from gitops_core.errors import (
 
 if TYPE_CHECKING:
     from gitops_core.cli.options import GenerateOptions
+    from gitops_core.models import Question
     from gitops_core.plugins import Provider, Providers
 
 #: Answers files are small; a bigger one is a mistake, not something to load into memory.
@@ -28,21 +31,73 @@ def print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+def print_error(message: str, exit_code: int, *, as_json: bool) -> None:
+    """An error: one ``gitops: error:`` line per line of ``message`` on stderr and, for
+    ``--json``, the document ``{"error": ..., "exitCode": ...}`` on stdout as well."""
+    for line in message.splitlines() or [""]:
+        print(f"gitops: error: {line}", file=sys.stderr)
+    if as_json:
+        print_json({"error": message, "exitCode": exit_code})
+
+
 def installed_providers() -> Providers:
     from gitops_core.plugins import Providers
 
     return Providers.discover()
 
 
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate ``word`` was most likely meant to be: the same but for case, or a close
+    spelling (difflib); None when nothing is close."""
+    known = list(candidates)
+    for candidate in known:
+        if candidate.lower() == word.lower():
+            return candidate
+    lowered = {candidate.lower(): candidate for candidate in known}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[close[0]] if close else None
+
+
+def provider_by_id(providers: Providers, provider_id: str) -> Provider:
+    """The installed provider ``provider_id``. An unknown id is refused naming the closest
+    installed one and those installed, never with advice to install a distribution named after
+    what was typed: nothing says that one exists, and anyone could publish it."""
+    ids = providers.ids()
+    if provider_id not in ids:
+        raise UsageError(unknown_provider(provider_id, ids))
+    return providers.get(provider_id)
+
+
+def unknown_provider(provider_id: str, ids: Sequence[str]) -> str:
+    guess = did_you_mean(provider_id, ids)
+    hint = f"; did you mean {guess}?" if guess else ""
+    installed = ", ".join(ids) or "none; providers are distributions such as gitops-flux"
+    return f"provider {provider_id!r} is not installed{hint} (installed: {installed})"
+
+
 def chosen_provider(options: GenerateOptions) -> Provider:
     """``--provider``, or the only provider installed."""
     providers = installed_providers()
     if options.provider is not None:
-        return providers.get(options.provider)
+        return provider_by_id(providers, options.provider)
     ids = providers.ids()
     if len(ids) == 1:
         return providers.get(ids[0])
     raise UsageError(f"choose a provider with --provider: {', '.join(ids) or 'none installed'}")
+
+
+def check_question_ids(questions: Sequence[Question], given: Mapping[str, object]) -> None:
+    """Refuse answers to questions the provider does not ask, suggesting the id meant."""
+    ids = [question.id for question in questions]
+    strays = [key for key in given if key not in ids]
+    if not strays:
+        return
+    named = []
+    for key in strays:
+        guess = did_you_mean(key, ids)
+        named.append(f"{key} (did you mean {guess}?)" if guess else key)
+    plural = "s" if len(strays) > 1 else ""
+    raise UsageError(f"unknown question id{plural} {', '.join(named)}; known: {', '.join(ids)}")
 
 
 def parse_set(items: Sequence[str]) -> dict[str, str]:

@@ -57,6 +57,12 @@ class McpOptions:
     json: bool
 
 
+@attrs.frozen(kw_only=True)
+class CompletionOptions:
+    shell: str
+    json: bool
+
+
 @attrs.frozen
 class Command(Generic[T]):
     """A subcommand: the options it takes and the function that runs it."""
