@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import EXAMPLES, ROOT, SOURCE_PATH, CliRunner, only_line, provider_plugins
+from conftest import EXAMPLES, ROOT, SOURCE_PATH, CliRunner, git, only_line, provider_plugins
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.server import MCPServer
@@ -66,12 +66,36 @@ def project(tmp_path: Path, **packages: str) -> Path:
     return folder
 
 
+#: What a result leaves out when it is empty (compact results); ``call`` puts it back.
+EMPTY_RESULT: Result = {
+    "packages": [],
+    "providers": [],
+    "questions": [],
+    "answers": {},
+    "missing": [],
+    "generated": None,
+}
+EMPTY_QUESTION: Result = {
+    "default": None,
+    "options": [],
+    "suggestions": [],
+    "description": None,
+    "placeholder": None,
+}
+
+
 async def call(client: Client, **arguments: object) -> Result:
+    """The tool's structured result, with the fields it leaves out when empty filled in."""
     result = await client.call_tool("gitops", arguments)
     assert not result.is_error, result.content
     structured: Result | None = result.structured_content
     assert structured is not None
-    return structured
+    (text,) = result.content
+    assert isinstance(text, TextContent) and len(text.text) < 1000  # a summary, not the data
+    full = {**EMPTY_RESULT, **structured}
+    full["questions"] = [{**EMPTY_QUESTION, **q} for q in full["questions"]]
+    full["packages"] = [{"notes": [], **p} for p in full["packages"]]
+    return full
 
 
 async def refused(client: Client, **arguments: object) -> str:
@@ -297,6 +321,7 @@ async def test_flux_journey_with_flux_questions_and_a_chosen_output_path(
             "required": False,
             "default": True,
             "options": [],
+            "suggestions": [],
             "description": "Remove resources from the cluster when they are deleted from Git.",
             "placeholder": None,
         }
@@ -432,8 +457,9 @@ async def test_an_existing_different_file_is_kept_unless_force(
 
 async def test_the_tool_schema_is_the_prd_interface(server: MCPServer) -> None:
     async with Client(server) as client:
-        (tool,) = (await client.list_tools()).tools
-    assert tool.name == "gitops"
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    assert list(tools) == ["gitops", "gitops_generate_all", "gitops_validate"]
+    tool = tools["gitops"]
     properties = tool.input_schema["properties"]
     assert list(properties) == [
         "stage",
@@ -518,8 +544,8 @@ async def test_gitops_mcp_over_stdio_lists_the_tool_and_completes_a_journey(
         },
     )
     async with Client(parameters, read_timeout_seconds=60) as client:
-        (tool,) = (await client.list_tools()).tools
-        assert tool.name == "gitops" and "sessionId" in tool.input_schema["properties"]
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+        assert "sessionId" in tools["gitops"].input_schema["properties"]
         step = await call(client, stage="detect")
         assert step["packages"][0]["path"] == "charts/podinfo"
         session = step["sessionId"]
@@ -561,3 +587,169 @@ def test_gitops_mcp_without_the_extra_says_how_to_install_it() -> None:
     assert only_line(done.stderr) == (
         'gitops: error: gitops mcp needs the MCP SDK: pip install "gitops-core[mcp]"'
     )
+
+
+async def raw_call(client: Client, tool: str, **arguments: object) -> tuple[Result, str]:
+    """A tool's structured content as sent (compact) and its text."""
+    result = await client.call_tool(tool, arguments)
+    assert not result.is_error, result.content
+    (text,) = result.content
+    assert isinstance(text, TextContent) and result.structured_content is not None
+    return result.structured_content, text.text
+
+
+async def refused_by(client: Client, tool: str, **arguments: object) -> str:
+    result = await client.call_tool(tool, arguments)
+    assert result.is_error and result.structured_content is None
+    (content,) = result.content
+    assert isinstance(content, TextContent)
+    prefix = f"Error executing tool {tool}: "
+    assert content.text.startswith(prefix), content.text
+    return content.text.removeprefix(prefix)
+
+
+async def test_results_are_compact_data_with_a_short_summary(
+    server: MCPServer, tmp_path: Path
+) -> None:
+    root = project(tmp_path, **{"charts/podinfo": "charts/podinfo", "deploy": "kustomize/base"})
+    async with Client(server) as client:
+        data, text = await raw_call(client, "gitops", projectPath=str(root))
+        # Empty fields are left out; the text summarises instead of repeating the data as JSON.
+        assert set(data) == {"sessionId", "nextStage", "message", "packages"}
+        assert "notes" not in data["packages"][0]
+        assert not text.lstrip().startswith("{")
+        assert "charts/podinfo, deploy" in text and "Next stage: selectPackage" in text
+        data, text = await raw_call(
+            client, "gitops", sessionId=data["sessionId"], selectedPackage=0, provider="flux"
+        )
+        assert data["missing"] == ["gitRepoUrl", "destinationNamespace"]
+        assert "Required, no default: gitRepoUrl, destinationNamespace." in text
+        interval = next(q for q in data["questions"] if q["id"] == "reconcileInterval")
+        assert "options" not in interval and interval["default"] == "5m"
+
+
+async def test_tool_annotations_say_which_tools_write(server: MCPServer) -> None:
+    async with Client(server) as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    for name in ("gitops", "gitops_generate_all"):
+        hints = tools[name].annotations
+        assert hints is not None
+        assert hints.read_only_hint is False and hints.destructive_hint is True
+        assert hints.open_world_hint is False
+    hints = tools["gitops_validate"].annotations
+    assert hints is not None and hints.read_only_hint is True and hints.idempotent_hint is True
+
+
+async def test_every_bad_argument_is_one_clear_line(server: MCPServer, tmp_path: Path) -> None:
+    root = project(tmp_path, **{"charts/podinfo": "charts/podinfo", "deploy": "kustomize/base"})
+    async with Client(server) as client:
+        step = await call(client, projectPath=str(root))
+        session = step["sessionId"]
+        # A folder given as selectedPackage is taken as the package's path.
+        chosen = await call(client, sessionId=session, selectedPackage="deploy")
+        assert chosen["message"].startswith("Using a Kustomize overlay at ./deploy.")
+        chosen = await call(client, sessionId=session, selectedPackage="1")
+        assert chosen["message"].startswith("Using a Kustomize overlay at ./deploy.")
+        messages = [
+            await refused(client, sessionId=session, selectedPackage=[0]),
+            await refused(client, sessionId=session, stage="generat"),
+            await refused(client, sessionId=session, answers="gitRepoUrl=x"),
+            await refused(client, sessionID=session),
+            await refused(client, sessionId=session, provider="fluxcd"),
+            await refused(
+                client, sessionId=session, provider="flux", answers={"reconcileIntervall": "1m"}
+            ),
+        ]
+        for message in messages:
+            assert len(message.splitlines()) == 1, message
+            assert "pydantic" not in message and "validation error" not in message, message
+        assert messages[0].startswith("selectedPackage: ")
+        assert messages[1].startswith("stage: input should be 'detect', ")
+        assert messages[3] == (
+            "unknown parameter sessionID (did you mean sessionId?); known: stage, sessionId, "
+            "packagePath, selectedPackage, provider, answers, projectPath, force"
+        )
+        assert messages[4] == (
+            "provider 'fluxcd' is not installed; did you mean flux? (installed: argocd, flux)"
+        )
+        assert messages[5].startswith(
+            "unknown question id reconcileIntervall (did you mean reconcileInterval?); known: "
+        )
+        assert all("pip install" not in message for message in messages)
+
+
+async def test_generate_all_previews_then_writes_every_package(
+    server: MCPServer, tmp_path: Path
+) -> None:
+    root = project(
+        tmp_path, **{"charts/podinfo": "charts/podinfo", "apps/guestbook": "manifests/guestbook"}
+    )
+    git(root, "init", "-q", "-b", "main")
+    answers = {"gitRepoUrl": URL, "destinationNamespace": "shop"}
+    async with Client(server) as client:
+        preview, text = await raw_call(
+            client,
+            "gitops_generate_all",
+            provider="flux",
+            projectPath=str(root),
+            answers=answers,
+            dryRun=True,
+        )
+        assert preview["written"] is False and not (root / "gitops-flux").exists()
+        assert preview["folder"] == "gitops-flux"
+        assert text.startswith("would write ")
+        packages = [f["package"] for f in preview["files"] if f["role"] == "package"]
+        assert packages == ["apps/guestbook", "charts/podinfo"]
+        assert preview["applyOnce"][-1] == "gitops-flux/_entrypoint.yaml"
+        done, _ = await raw_call(
+            client, "gitops_generate_all", provider="flux", projectPath=str(root), answers=answers
+        )
+        assert done["written"] is True
+        assert {f["status"] for f in done["files"]} == {"created"}
+        for file in done["files"]:
+            assert (root / file["path"]).is_file()
+        outside = await refused_by(
+            client, "gitops_generate_all", provider="flux", projectPath=str(root),
+            answers=answers, outputFolder="../elsewhere",
+        )  # fmt: skip
+        assert (
+            outside
+            == f"{tmp_path / 'elsewhere'} is outside {root}; files are written only inside it"
+        )
+        again, _ = await raw_call(
+            client, "gitops_generate_all", provider="flux", projectPath=str(root), answers=answers
+        )
+        assert {f["status"] for f in again["files"]} == {"unchanged"}
+
+
+async def test_validate_reports_each_problem(server: MCPServer, tmp_path: Path) -> None:
+    root = project(tmp_path, **{"charts/podinfo": "charts/podinfo"})
+    async with Client(server) as client:
+        step = await call(
+            client,
+            projectPath=str(root),
+            selectedPackage=0,
+            provider="flux",
+            answers={"gitRepoUrl": URL, "destinationNamespace": "shop"},
+        )
+        await call(client, sessionId=step["sessionId"], stage="generate")
+        data, text = await raw_call(
+            client, "gitops_validate", paths=["flux-gitops.yaml"], projectPath=str(root)
+        )
+        assert data == {"valid": True, "files": 1} and text == "1 file(s) valid."
+        (root / "clusters").mkdir()
+        (root / "clusters" / "broken.yaml").write_text(
+            (root / "flux-gitops.yaml").read_text().replace("interval: 5m", "interval: often")
+        )
+        data, text = await raw_call(
+            client, "gitops_validate", paths=["clusters", "flux-gitops.yaml"], projectPath=str(root)
+        )
+        assert data["valid"] is False and data["files"] == 2
+        (problem,) = data["problems"]
+        assert problem["file"] == "clusters/broken.yaml" and problem["kind"] == "HelmRelease"
+        assert problem["path"] == "spec.interval"
+        assert text.startswith("1 problem(s): clusters/broken.yaml#1 HelmRelease/podinfo: spec.")
+        assert (
+            await refused_by(client, "gitops_validate", paths=["../x.yaml"], projectPath=str(root))
+            == f"../x.yaml is outside {root}; files are read only inside it"
+        )
