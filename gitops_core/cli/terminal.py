@@ -12,11 +12,11 @@ Imported only by :func:`gitops_core.cli.prompts.open_prompter`, when the wizard 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import questionary
 from prompt_toolkit import print_formatted_text
-from prompt_toolkit.application import Application
+from prompt_toolkit.application import Application, get_app
 from prompt_toolkit.completion import WordCompleter
 from prompt_toolkit.document import Document
 from prompt_toolkit.filters import Condition
@@ -63,6 +63,15 @@ class _Check(Validator):
         problem = self.check(document.text.strip())
         if problem is not None:
             raise ValidationError(message=problem, cursor_position=len(document.text))
+
+
+def _while_asking(text: str) -> Callable[[], FormattedText]:
+    """A placeholder that shows while the question is asked, not once it is answered."""
+
+    def shown() -> FormattedText:
+        return FormattedText([] if get_app().is_done else [("class:muted", text)])
+
+    return shown
 
 
 class TerminalPrompter:
@@ -174,7 +183,7 @@ class TerminalPrompter:
             completer=completer,
             complete_while_typing=bool(suggestions),
             validate_while_typing=False,
-            placeholder=FormattedText([("class:muted", f"e.g. {example}")]) if example else None,
+            placeholder=_while_asking(f"e.g. {example}") if example else None,
         )
         answer = self._ask(question)
         assert isinstance(answer, str)

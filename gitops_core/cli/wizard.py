@@ -156,11 +156,13 @@ def _ask_list(ui: Prompter, question: Question, current: Value, choices: Sequenc
     if not choices:
         from gitops_core.questions import coerce_answer
 
+        example = question.placeholder or "one,two"
         text = ui.text(
             question.question,
             default=", ".join(items),
             check=checker(question),
-            help=(question.description or "") + " (comma-separated)",
+            help=question.description,
+            example=f"{example} (several: comma-separated)",
         )
         coerced = coerce_answer(question, text) if text else None
         return list(coerced or [])
@@ -503,7 +505,9 @@ def run_wizard_all(
         choice = ui.select(
             "Write the set?",
             [
-                Choice(f"Write {len(result.files)} files into {folder}/", "nothing before this"),
+                Choice(
+                    f"Write {len(result.files)} files into {folder}/", "nothing is written before"
+                ),
                 Choice("Change an answer", "for every package; then review again"),
             ],
         )
@@ -556,6 +560,7 @@ def run_wizard_all(
 
 
 def _show_set(ui: Prompter, result: BundleResult, folder: Path) -> None:
+    ui.say()
     for note in result.notes:
         ui.say(f"note: {note}", "warn")
     ui.say()
