@@ -20,7 +20,7 @@ CRDS = SHARED / "crds"
 # The inputs of the committed schemas, as the convert module's docstring gives them.
 SOURCES = {
     "flux": [CRDS / "flux"],
-    "argocd": [CRDS / "argocd" / "application-crd.yaml", CRDS / "argocd" / "appproject-crd.yaml"],
+    "argocd": [CRDS / "argocd"],
 }
 needs_shared = pytest.mark.skipif(
     not CRDS.is_dir(), reason=f"the upstream CRDs are not at {CRDS} (shared/ beside the checkout)"
@@ -215,7 +215,8 @@ metadata: {name: not-served}
     assert [str(p) for p in problems] == [
         "w.yaml#1 Widget/bad: spec: failed rule: !has(self.limit) || self.limit <= 10",
         "w.yaml#1 Widget/bad: spec: mode must be fast or slow",
-        "w.yaml#2 Widget/not-served: kind: no schema for example.com/v1alpha1 Widget",
+        "w.yaml#2 Widget/not-served: kind: no schema for example.com/v1alpha1 Widget: the CRDs "
+        "known here serve example.com/v1",
     ]
     schema = json.loads((out / "example.com_v1_widget.json").read_text())
     assert schema["properties"]["kind"] == {"type": "string", "const": "Widget"}
@@ -225,11 +226,12 @@ metadata: {name: not-served}
 @pytest.mark.parametrize(
     ("rule", "complaint"),
     [
-        ({"rule": "self.name.lowerAscii() == 'a'"}, "cannot be parsed: unsupported method"),
+        ({"rule": "self.name.frobnicate() == 'a'"}, "cannot be parsed: undeclared reference"),
         ({"rule": "self.name.matches('(a')"}, "cannot be parsed: invalid regular expression"),
         ({"rule": "self.items.all(i, i.x) && i.y"}, "cannot be parsed: undeclared reference"),
-        ({"rule": "self.x ==", "message": "m"}, "cannot be parsed: unexpected 'end of rule'"),
-        ({"rule": "true", "messageExpression": "'x'"}, "unsupported validation rule"),
+        ({"rule": "self.x ==", "message": "m"}, "cannot be parsed: unexpected 'end of expression'"),
+        ({"rule": "true", "messageExpression": "'x' +"}, "messageExpression \"'x' +\" cannot"),
+        ({"rule": "true", "severity": "warning"}, "unsupported validation rule"),
     ],
 )
 def test_a_rule_the_validator_cannot_honour_stops_the_conversion(

@@ -116,20 +116,16 @@ def test_load_documents_numbers_documents_as_the_file_does() -> None:
 
 
 def test_load_documents_reads_scalars_as_go_does() -> None:
-    [document] = load_documents("date: 2026-01-01\nexp: 1e3\noctal: 0o17\nyes: yes\nnull: ~\n")
-    assert document == {
-        "date": "2026-01-01",
-        "exp": 1000.0,
-        "octal": "0o17",
-        True: True,
-        None: None,
-    }
+    [document] = load_documents("date: 2026-01-01\nexp: 1e3\noctal: 0o17\nyes: yes\nnil: ~\n")
+    # Keys become strings, as sigs.k8s.io/yaml turns the YAML into JSON.
+    assert document == {"date": "2026-01-01", "exp": 1000.0, "octal": 15, "true": True, "nil": None}
 
 
 def test_load_documents_refuses_bad_yaml_in_one_line() -> None:
     with pytest.raises(UsageError, match=r"^bad\.yaml: not valid YAML at line 2: ") as raised:
         load_documents("a: 1\n  b: [\n", source="bad.yaml")
     assert "\n" not in str(raised.value)
+    assert str(raised.value).endswith("mapping values are not allowed in this context")
 
 
 def test_schema_file_names() -> None:

@@ -84,7 +84,7 @@ def _tokens(text: bytes) -> list[tuple[str, bytes]]:
     while at < len(text):
         match = _TOKEN.match(text, at)
         if match is None:
-            raise ValueError(f"textproto: unexpected {text[at:at + 20]!r}")
+            raise ValueError(f"textproto: unexpected {text[at : at + 20]!r}")
         assert match.lastgroup is not None
         if match.lastgroup != "space":
             tokens.append((match.lastgroup, match.group()))

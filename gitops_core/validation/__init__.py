@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,8 +27,6 @@ from gitops_core.errors import InvalidManifestError, UsageError
 from gitops_core.resources import schema_dir
 
 if TYPE_CHECKING:
-    import yaml
-
     from gitops_core.models import GeneratedOutput
     from gitops_core.plugins import Provider
     from gitops_core.validation._engine import CompiledSchema
@@ -110,9 +108,33 @@ class SchemaStore:
     compiled validator (or the fact that there is none) is kept for the next document.
     """
 
-    def __init__(self, folders: Iterable[Path]) -> None:
+    def __init__(
+        self, folders: Iterable[Path], schemas: Mapping[str, dict[str, Any]] | None = None
+    ) -> None:
         self._folders = tuple(folders)
+        self._given: dict[str, dict[str, Any]] = dict(schemas or {})
         self._compiled: dict[tuple[str, str], CompiledSchema | None] = {}
+
+    def add_schemas(self, schemas: Mapping[str, dict[str, Any]]) -> None:
+        """Schemas by file name (from CRDs converted on the fly); they win over the folders'."""
+        self._given.update(schemas)
+        self._compiled.clear()
+
+    def served_versions(self, api_version: str, kind: str) -> list[str]:
+        """The apiVersions of ``kind`` in ``api_version``'s group that some schema covers."""
+        group = api_version.rpartition("/")[0] or "core"
+        suffix = f"_{kind.lower()}.json"
+        names = set(self._given)
+        for folder in self._folders:
+            if folder.is_dir():
+                names.update(p.name for p in folder.glob(f"{group}_*{suffix}"))
+        versions = []
+        for name in sorted(names):
+            if name.startswith(f"{group}_") and name.endswith(suffix):
+                version = name[len(group) + 1 : -len(suffix)]
+                if _VERSION.match(version):
+                    versions.append(f"{group}/{version}" if group != "core" else version)
+        return versions
 
     def schema_file(self, api_version: str, kind: str) -> Path | None:
         """The file holding the schema for ``api_version`` + ``kind``, if any folder has it."""
@@ -128,6 +150,12 @@ class SchemaStore:
 
     def schema(self, api_version: str, kind: str) -> dict[str, Any] | None:
         """The parsed JSON Schema for ``api_version`` + ``kind``, if any folder has it."""
+        try:
+            given = self._given.get(schema_file_name(api_version, kind))
+        except ValueError:
+            given = None
+        if given is not None:
+            return given
         found = self.schema_file(api_version, kind)
         if found is None:
             return None
@@ -222,20 +250,239 @@ def _document_problems(
             elif not isinstance(value, str):
                 yield problem(field, f"{value!r} is not of type 'string'")
         return
+    unencodable = _unencodable(document)
+    if unencodable is not None:
+        where, value = unencodable
+        yield problem(
+            _render_path(where),
+            f"{value!r} cannot be sent to the API server: JSON has no NaN or infinity",
+        )
+        return
     compiled = store._compiled_schema(api_version, kind)
     if compiled is None:
         if not allow_unknown_kinds:
-            yield problem("kind", f"no schema for {api_version} {kind}")
+            yield problem("kind", _no_schema_message(api_version, kind, store))
         return
+    document = _as_created(document, compiled.schema, problem)
+    yield from _status_problems(document, compiled.schema, problem)
+    if (
+        "status" in document
+        and compiled.schema.get("x-kubernetes-subresources", {}).get("status") is not None
+    ):
+        document = {k: v for k, v in document.items() if k != "status"}
     for error in compiled.iter_errors(document):
-        yield problem(_render_path(error.absolute_path), error.message)
+        path = _render_path(error.absolute_path)
+        if path == "metadata.name" and "required" in error.message and _generate_name(document):
+            continue  # said below, with what it means for a GitOps controller
+        yield problem(path, error.message)
+    if isinstance(metadata, dict):
+        yield from _metadata_problems(metadata, problem)
+
+
+def _unencodable(
+    value: object, path: tuple[str | int, ...] = ()
+) -> tuple[tuple[str | int, ...], float] | None:
+    """The first NaN or infinity in ``value``, which JSON (and so the API server) cannot take."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return path, value
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found = _unencodable(child, (*path, key))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for at, child in enumerate(value):
+            found = _unencodable(child, (*path, at))
+            if found is not None:
+                return found
+    return None
+
+
+def _generate_name(document: dict[str, Any]) -> bool:
+    metadata = document.get("metadata")
+    return isinstance(metadata, dict) and "name" not in metadata and "generateName" in metadata
+
+
+def _as_created(
+    document: dict[str, Any], schema: Mapping[str, Any], problem: Any
+) -> dict[str, Any]:
+    """The document as the API server stores it on create: an empty namespace is the request's."""
+    metadata = document.get("metadata")
+    if isinstance(metadata, dict) and metadata.get("namespace") == "":
+        metadata = {k: v for k, v in metadata.items() if k != "namespace"}
+        document = {**document, "metadata": metadata}
+    return document
+
+
+def _status_problems(
+    document: dict[str, Any], schema: Mapping[str, Any], problem: Any
+) -> Iterator[Problem]:
+    """With the status subresource on, a create drops ``status``: only unknown fields in it are
+    reported (strict field validation decodes it before it is dropped)."""
+    status = document.get("status")
+    status_schema = schema.get("properties", {}).get("status")
+    if status is None or status_schema is None:
+        return
+    if schema.get("x-kubernetes-subresources", {}).get("status") is None:
+        return
+    from gitops_core.validation._engine import unknown_fields
+
+    for path, field in unknown_fields(status, status_schema, ("status",)):
+        yield problem(_render_path(path), f"unknown field {field!r}")
+
+
+#: API versions the Flux controllers served once and no longer do (shared/crds/flux/SOURCES.md):
+#: (apiVersion, kind) → the Flux release that stopped serving it.
+_FLUX_REMOVED: dict[tuple[str, str], str] = {
+    **{
+        (f"source.toolkit.fluxcd.io/{v}", k): release
+        for k in ("GitRepository", "HelmRepository", "HelmChart", "Bucket")
+        for v, release in (("v1beta1", "2.7"), ("v1beta2", "2.8"))
+    },
+    ("source.toolkit.fluxcd.io/v1beta2", "OCIRepository"): "2.8",
+    ("kustomize.toolkit.fluxcd.io/v1beta1", "Kustomization"): "2.7",
+    ("kustomize.toolkit.fluxcd.io/v1beta2", "Kustomization"): "2.8",
+    ("helm.toolkit.fluxcd.io/v2beta1", "HelmRelease"): "2.7",
+    ("helm.toolkit.fluxcd.io/v2beta2", "HelmRelease"): "2.8",
+}
+
+
+def _no_schema_message(api_version: str, kind: str, store: SchemaStore) -> str:
+    others = " or ".join(v for v in store.served_versions(api_version, kind) if v != api_version)
+    removed = _FLUX_REMOVED.get((api_version, kind))
+    if removed is not None:
+        gone = f"{api_version} {kind} is deprecated, and no longer served since Flux {removed}"
+        return f"{gone}: move to {others}" if others else gone
+    if others:
+        return f"no schema for {api_version} {kind}: the CRDs known here serve {others}"
+    return f"no schema for {api_version} {kind}"
+
+
+_ANNOTATIONS_LIMIT = 256 * 1024
+_QUALIFIED_NAME_RULE = (
+    "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
+    "with an alphanumeric character (e.g. 'MyName', or 'my.name', or '123-abc')"
+)
+_QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\Z")
+
+
+def qualified_name_errors(key: str) -> list[str]:
+    """apimachinery's IsQualifiedName: ``[prefix/]name``, name part at most 63 characters."""
+    prefix, slash, name = key.rpartition("/")
+    errors = []
+    if slash:
+        if not prefix:
+            errors.append("prefix part must be non-empty")
+        elif len(prefix) > 253:
+            errors.append("prefix part must be no more than 253 characters")
+        elif not is_dns1123_subdomain(prefix):
+            errors.append(f"prefix part {_SUBDOMAIN_RULE}")
+    if not name:
+        errors.append("name part must be non-empty")
+    elif len(name) > 63:
+        errors.append("name part must be no more than 63 characters")
+    elif not _QUALIFIED_NAME.match(name):
+        errors.append(_QUALIFIED_NAME_RULE)
+    return errors
+
+
+def _metadata_problems(metadata: dict[str, Any], problem: Any) -> Iterator[Problem]:
+    """ObjectMeta as the API server validates it on create (beyond the schema's types)."""
+    name = metadata.get("name")
     if isinstance(name, str) and not is_dns1123_subdomain(name):
         reason = "must be no more than 253 characters" if len(name) > 253 else _SUBDOMAIN_RULE
         yield problem("metadata.name", f"{name!r} is not a valid name: {reason}")
-    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
-    if isinstance(namespace, str) and not is_dns1123_label(namespace):
+    if name is None and isinstance(metadata.get("generateName"), str):
+        yield problem(
+            "metadata.name",
+            "generateName without a name: a plain create would pick a name, but GitOps "
+            "controllers (Flux, Argo CD, kubectl apply) apply objects, and apply needs a name",
+        )
+    namespace = metadata.get("namespace")
+    if isinstance(namespace, str) and namespace and not is_dns1123_label(namespace):
         reason = "must be no more than 63 characters" if len(namespace) > 63 else _LABEL_RULE
         yield problem("metadata.namespace", f"{namespace!r} is not a valid namespace: {reason}")
+    labels = metadata.get("labels")
+    if isinstance(labels, dict):
+        for key, value in labels.items():
+            for error in qualified_name_errors(key):
+                yield problem(_render_path(("metadata", "labels", key)), f"key {key!r}: {error}")
+            if isinstance(value, str) and not (len(value) <= 63 and _LABEL_VALUE.match(value)):
+                reason = (
+                    "must be no more than 63 characters"
+                    if len(value) > 63
+                    else "a valid label must be an empty string or consist of alphanumeric "
+                    "characters, '-', '_' or '.', and must start and end with an alphanumeric "
+                    "character"
+                )
+                yield problem(_render_path(("metadata", "labels", key)), f"{value!r}: {reason}")
+    annotations = metadata.get("annotations")
+    if isinstance(annotations, dict):
+        total = 0
+        for key, value in annotations.items():
+            for error in qualified_name_errors(key.lower()):
+                yield problem(
+                    _render_path(("metadata", "annotations", key)), f"key {key!r}: {error}"
+                )
+            total += len(key.encode()) + (len(value.encode()) if isinstance(value, str) else 0)
+        if total > _ANNOTATIONS_LIMIT:
+            yield problem(
+                "metadata.annotations",
+                f"Too long: must have at most {_ANNOTATIONS_LIMIT} bytes (keys and values "
+                f"together; these have {total})",
+            )
+    finalizers = metadata.get("finalizers")
+    if isinstance(finalizers, list):
+        for at, finalizer in enumerate(finalizers):
+            if isinstance(finalizer, str):
+                for error in qualified_name_errors(finalizer):
+                    yield problem(f"metadata.finalizers[{at}]", f"{finalizer!r}: {error}")
+    owners = metadata.get("ownerReferences")
+    if isinstance(owners, list):
+        controllers = 0
+        for at, owner in enumerate(owners):
+            if not isinstance(owner, dict):
+                continue
+            for field in ("apiVersion", "kind", "name", "uid"):
+                if owner.get(field) == "":
+                    what = "version" if field == "apiVersion" else field
+                    yield problem(
+                        f"metadata.ownerReferences[{at}].{field}", f"{what} must not be empty"
+                    )
+            api_version = owner.get("apiVersion")
+            if isinstance(api_version, str) and api_version.count("/") > 1:
+                yield problem(
+                    f"metadata.ownerReferences[{at}].apiVersion",
+                    f"{api_version!r} is not a valid apiVersion (group/version)",
+                )
+            controllers += owner.get("controller") is True
+        if controllers > 1:
+            yield problem(
+                "metadata.ownerReferences",
+                "Only one reference can have Controller set to true",
+            )
+    if metadata.get("resourceVersion") not in (None, ""):
+        yield problem(
+            "metadata.resourceVersion", "resourceVersion should not be set on objects to be created"
+        )
+    created = metadata.get("creationTimestamp")
+    if isinstance(created, str) and not _is_rfc3339(created):
+        yield problem(
+            "metadata.creationTimestamp",
+            f"{created!r} is not a time the API server can read (RFC 3339, such as "
+            "2026-01-01T00:00:00Z)",
+        )
+
+
+def _is_rfc3339(text: str) -> bool:
+    from gitops_core.validation import cel
+
+    try:
+        cel.timestamp(text)
+    except cel.CelEvalError:
+        return False
+    return True
 
 
 def _render_path(parts: Iterable[str | int]) -> str:
@@ -256,20 +503,19 @@ def load_documents(text: str, *, source: str = "<string>") -> list[object]:
     by nothing, or a trailing ``---``) keeps its place as ``None``, which
     :func:`validate_documents` skips, as ``kubectl apply`` skips it.
 
-    Scalars resolve as in Go's YAML 1.1 decoder where PyYAML differs: a timestamp such as
-    ``2026-01-01`` stays a string, and ``1e3`` is a number. Raises UsageError (naming
-    ``source``) for text that is not YAML, and for a document that aliases excessively (a
+    Scalars resolve as sigs.k8s.io/yaml (go-yaml v2, YAML 1.1) resolves them: see
+    :func:`gitops_core.yamlio.go_load_all`. Raises UsageError (naming ``source``, on one
+    complete line) for text that is not YAML, and for a document that aliases excessively (a
     "billion laughs" bomb), which Go's decoder refuses too.
     """
-    import yaml
+    from gitops_core.yamlio import InvalidYAML, go_load_all
 
     try:
-        documents = list(yaml.load_all(text, Loader=_go_like_loader()))
-    except yaml.MarkedYAMLError as exc:
-        where = f" at line {exc.problem_mark.line + 1}" if exc.problem_mark else ""
-        raise UsageError(f"{source}: not valid YAML{where}: {exc.problem}") from exc
-    except yaml.YAMLError as exc:
-        raise UsageError(f"{source}: not valid YAML: {exc}") from exc
+        documents = go_load_all(text)
+    except InvalidYAML as exc:
+        message = str(exc)
+        separator = " " if message.startswith("at line ") else ": "
+        raise UsageError(f"{source}: not valid YAML{separator}{message}") from None
     for index, document in enumerate(documents):
         if _excessive_aliasing(document):
             raise UsageError(
@@ -311,39 +557,3 @@ def _excessive_aliasing(document: object) -> bool:
             children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
             stack.extend((child, in_alias) for child in children)
     return False
-
-
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-@functools.cache
-def _go_like_loader() -> type[yaml.SafeLoader]:
-    import yaml
-
-    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-    class GoLikeLoader(base):  # type: ignore[valid-type,misc]
-        """SafeLoader with Go's resolution of timestamps (strings) and exponent-only floats,
-        refusing duplicate keys as strict field validation does (PyYAML keeps the last)."""
-
-        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
-            seen: set[object] = set()
-            for key_node, _ in node.value:
-                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE_TAG:
-                    if key_node.value in seen:
-                        raise yaml.constructor.ConstructorError(
-                            None, None, f"duplicate key {key_node.value!r}", key_node.start_mark
-                        )
-                    seen.add(key_node.value)
-            return super().construct_mapping(node, deep=deep)
-
-    GoLikeLoader.yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in base.yaml_implicit_resolvers.items()
-    }
-    GoLikeLoader.add_implicit_resolver(
-        "tag:yaml.org,2002:float",
-        re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+$"),
-        list("-+.0123456789"),
-    )
-    return GoLikeLoader

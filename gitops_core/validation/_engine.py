@@ -1,12 +1,19 @@
 """The compiled form of one converted schema: jsonschema, made to judge as the API server does.
 
 Imported on the first schema compiled, so that ``import gitops_core.validation`` stays cheap.
+Every CEL rule of a schema is compiled when the schema is (once per kind per process), never
+per document; each document gets the API server's runtime cost budget for all its rules.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextvars
 import copy
 import functools
+import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -21,6 +28,20 @@ JsonSchema = Mapping[str, Any]
 _BASE = Draft202012Validator
 _ADDITIONAL_PROPERTIES = _BASE.VALIDATORS["additionalProperties"]
 _MISSING = object()
+#: The API server's runtime CEL cost budget for one object, all rules together
+#: (apiextensions RuntimeCELCostBudget).
+DOCUMENT_BUDGET = 10_000_000
+
+
+class _Budget:
+    __slots__ = ("exhausted", "left")
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+        self.exhausted = False
+
+
+_BUDGET: contextvars.ContextVar[_Budget] = contextvars.ContextVar("cel_budget")
 
 
 def _pattern(
@@ -54,41 +75,335 @@ def _additional_properties(
             yield ValidationError(f"unknown field {name!r}", path=(name,))
 
 
+# --- CEL ---------------------------------------------------------------------------------------
+
+
 def _cel_rules(
     validator: Validator, rules: list[Mapping[str, Any]], instance: Any, schema: JsonSchema
 ) -> Iterator[ValidationError]:
     types = schema.get("type", ())
     if types and not any(validator.is_type(instance, t) for t in _as_list(types)):
         return  # the type error is reported; like the API server, run no rule on a wrong type
+    budget = _BUDGET.get(None) or _Budget(DOCUMENT_BUDGET)
+    value: Any = _MISSING
     for rule in rules:
-        program = _program(rule["rule"])
-        if isinstance(program, cel.CelSyntaxError):
+        if budget.exhausted:
+            return
+        compiled = _program(rule["rule"])
+        if isinstance(compiled, cel.CelSyntaxError):
             # Only a schema not made by the converter (which refuses such rules) gets here.
-            yield ValidationError(f"rule {rule['rule']!r} cannot be evaluated: {program}")
+            yield ValidationError(f"rule {rule['rule']!r} cannot be evaluated: {compiled}")
             continue
-        if program.is_transition_rule:
+        optional_old_self = bool(rule.get("optionalOldSelf"))
+        if compiled.is_transition_rule and not optional_old_self:
             continue  # compares with the stored object; the API server skips it on create
+        if value is _MISSING:
+            value = cel_value(instance, schema)
+        path = _field_path(rule.get("fieldPath"))
         try:
-            holds = program.evaluate(instance)
-        except cel.CelEvalError as exc:
-            yield ValidationError(f"rule {program.source!r} could not be evaluated: {exc}")
+            holds, cost = compiled.check(
+                value,
+                optional_old_self=optional_old_self,
+                limit=min(cel.PER_CALL_LIMIT, budget.left),
+            )
+        except cel.CelCostError:
+            if budget.left < cel.PER_CALL_LIMIT:
+                budget.exhausted = True
+                yield ValidationError(
+                    "validation failed due to running out of cost budget, no further validation "
+                    "rules will be run"
+                )
+                return
+            yield ValidationError(f"call cost exceeds limit for rule: {compiled.source}")
             continue
+        except cel.CelEvalError as exc:
+            yield ValidationError(f"rule {compiled.source!r} could not be evaluated: {exc}")
+            continue
+        budget.left -= cost
         if not holds:
-            yield ValidationError(rule.get("message") or f"failed rule: {program.source}")
+            yield ValidationError(_rule_message(rule, compiled, value, budget), path=path)
+
+
+def _rule_message(
+    rule: Mapping[str, Any], program: cel.Program, value: Any, budget: _Budget
+) -> str:
+    fallback = rule.get("message") or f"failed rule: {program.source}"
+    expression = rule.get("messageExpression")
+    if not expression:
+        return str(fallback)
+    compiled = _program(expression)
+    if isinstance(compiled, cel.CelSyntaxError):
+        return str(fallback)
+    try:
+        variables: dict[str, Any] = {"self": value}
+        if compiled.is_transition_rule:
+            variables["oldSelf"] = cel.optional(present=False)
+        message, cost = compiled.run(variables, min(cel.PER_CALL_LIMIT, budget.left))
+    except cel.CelEvalError as exc:
+        return f"{fallback} (messageExpression evaluation failed due to: {exc})"
+    budget.left -= cost
+    if not isinstance(message, str) or not message.strip() or "\n" in message:
+        return str(fallback)
+    return message
+
+
+def _field_path(field_path: object) -> tuple[str | int, ...]:
+    """``fieldPath`` (``.spec.x``, ``['a.b']``, ``[0]``) as path parts."""
+    if not isinstance(field_path, str) or not field_path:
+        return ()
+    parts: list[str | int] = []
+    for match in re.finditer(r"\.([A-Za-z_][A-Za-z0-9_-]*)|\['([^']*)'\]|\[([0-9]+)\]", field_path):
+        dotted, quoted, index = match.groups()
+        parts.append(int(index) if index is not None else dotted if dotted is not None else quoted)
+    return tuple(parts)
 
 
 @functools.cache
 def _program(rule: str) -> cel.Program | cel.CelSyntaxError:
-    """The compiled rule, or why it cannot be: each rule text is compiled once per process (on
-    the first document that reaches it), never once per document, and a refusal is kept too."""
+    """The compiled rule, or why it cannot be: each rule text is compiled once per process."""
     try:
         return cel.parse(rule)
     except cel.CelSyntaxError as exc:
         return exc.with_traceback(None)  # keep no parser frames alive in the cache
 
 
+def compile_rules(schema: object) -> int:
+    """Compile every CEL rule (and messageExpression) in ``schema``; the number compiled."""
+    count = 0
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for rule in node.get("x-kubernetes-validations", ()):
+                if isinstance(rule, dict) and isinstance(rule.get("rule"), str):
+                    _program(rule["rule"])
+                    if isinstance(rule.get("messageExpression"), str):
+                        _program(rule["messageExpression"])
+                    count += 1
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return count
+
+
+# The CEL type the API server gives a value, from its schema: strings with these formats are
+# timestamps, durations or bytes, and numbers are doubles even when written without a fraction.
+_CONVERTED_FORMATS = frozenset({"date-time", "datetime", "duration", "byte"})
+
+
+def _needs_conversion(schema: JsonSchema) -> bool:
+    """Whether anything under ``schema`` changes type on its way into CEL (cached per node)."""
+    key = id(schema)
+    found = _CONVERSION_CACHE.get(key)
+    if found is None:
+        text = json.dumps(schema, sort_keys=True)
+        found = any(f'"format": "{f}"' in text for f in _CONVERTED_FORMATS) or '"number"' in text
+        _CONVERSION_CACHE[key] = found
+        _KEEP_ALIVE.append(schema)  # the id stays this node's while the cache holds it
+    return found
+
+
+_CONVERSION_CACHE: dict[int, bool] = {}
+_KEEP_ALIVE: list[object] = []
+
+
+def cel_value(instance: Any, schema: JsonSchema) -> Any:
+    """``instance`` as the CEL value the API server binds to ``self`` for ``schema``."""
+    if not _needs_conversion(schema):
+        return instance
+    return _convert(instance, schema)
+
+
+def _convert(instance: Any, schema: JsonSchema) -> Any:
+    types = _as_list(schema.get("type", []))
+    if isinstance(instance, dict):
+        properties = schema.get("properties", {})
+        additional = schema.get("additionalProperties")
+        out = {}
+        for key, value in instance.items():
+            sub = properties.get(key, additional if isinstance(additional, Mapping) else None)
+            out[key] = _convert(value, sub) if sub is not None else value
+        return out
+    if isinstance(instance, list):
+        items = schema.get("items")
+        return [_convert(v, items) for v in instance] if isinstance(items, Mapping) else instance
+    if isinstance(instance, int) and not isinstance(instance, bool) and types == ["number"]:
+        return float(instance)
+    if isinstance(instance, str):
+        fmt = schema.get("format")
+        if fmt in _CONVERTED_FORMATS and "integer" not in types:
+            try:
+                if fmt == "duration":
+                    return cel.duration(instance)
+                if fmt == "byte":
+                    return base64.b64decode(instance, validate=True)
+                return cel.timestamp(instance)
+            except (cel.CelEvalError, binascii.Error, ValueError):
+                return instance
+    return instance
+
+
+# --- Kubernetes list types, embedded resources, formats ------------------------------------------
+
+
+def _list_type(
+    validator: Validator, list_type: str, instance: Any, schema: JsonSchema
+) -> Iterator[ValidationError]:
+    """``x-kubernetes-list-type: set`` and ``map`` refuse duplicates, as the API server does."""
+    if not isinstance(instance, list) or list_type not in ("set", "map"):
+        return
+    seen: dict[str, int] = {}
+    keys = schema.get("x-kubernetes-list-map-keys") or []
+    for index, item in enumerate(instance):
+        if list_type == "map":
+            if not isinstance(item, dict):
+                continue
+            identity = {k: item.get(k) for k in keys}
+        else:
+            identity = item
+        text = json.dumps(identity, sort_keys=True)
+        if text in seen:
+            shown = json.dumps(identity, sort_keys=True, ensure_ascii=False)
+            what = "key" if list_type == "map" else "value"
+            yield ValidationError(
+                f"Duplicate value: {shown} (x-kubernetes-list-type {list_type}: each {what} may "
+                f"appear once; first at [{seen[text]}])",
+                path=(index,),
+            )
+        else:
+            seen[text] = index
+
+
+def _embedded_resource(
+    validator: Validator, embedded: bool, instance: Any, schema: JsonSchema
+) -> Iterator[ValidationError]:
+    """An ``x-kubernetes-embedded-resource`` object needs ``apiVersion`` and ``kind``."""
+    if not embedded or not isinstance(instance, dict):
+        return
+    for field in ("apiVersion", "kind"):
+        value = instance.get(field)
+        if value is None or value == "":
+            yield ValidationError(f"{field!r}: Required value: must not be empty", path=(field,))
+        elif not isinstance(value, str):
+            yield ValidationError(f"{value!r} is not of type 'string'", path=(field,))
+    metadata = instance.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        yield ValidationError(f"{metadata!r} is not of type 'object'", path=("metadata",))
+
+
+def _format(
+    validator: Validator, fmt: str, instance: Any, schema: JsonSchema
+) -> Iterator[ValidationError]:
+    """The formats the API server checks (its strfmt registry); others are not checked."""
+    if not isinstance(instance, str):
+        return
+    check = _FORMATS.get(fmt)
+    if check is not None and not check(instance):
+        yield ValidationError(f"{instance!r} is not a valid {fmt}")
+
+
+def _is_datetime(text: str) -> bool:
+    return _DATETIME.match(text) is not None and _parses_as_time(text)
+
+
+def _parses_as_time(text: str) -> bool:
+    try:
+        cel.timestamp(re.sub(r"^(\d{4}-\d{2}-\d{2})[ ]", r"\1T", text).replace("z", "Z"))
+    except cel.CelEvalError:
+        return _DATETIME_NO_ZONE.match(text) is not None
+    return True
+
+
+def _is_date(text: str) -> bool:
+    import datetime
+
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_duration(text: str) -> bool:
+    # strfmt's ParseDuration: Go durations, or a number and a unit word (3 days, 1 week)
+    try:
+        cel.duration(text)
+        return True
+    except cel.CelEvalError:
+        return _WORD_DURATION.match(text) is not None
+
+
+def _is_ip(version: int) -> Any:
+    def check(text: str) -> bool:
+        import ipaddress
+
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            return False
+        return address.version == version
+
+    return check
+
+
+def _is_cidr(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return "/" in text
+
+
+def _is_byte(text: str) -> bool:
+    try:
+        base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+def _full(pattern: str) -> Any:
+    compiled = re.compile(pattern)
+    return lambda text: compiled.fullmatch(text) is not None
+
+
+_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?\Z"
+)
+_DATETIME_NO_ZONE = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\Z")
+_WORD_DURATION = re.compile(
+    r"\s*[0-9]+\s*(ns|us|µs|ms|s|m|h|d|w|nanoseconds?|microseconds?|milliseconds?|seconds?|"
+    r"minutes?|hours?|days?|weeks?)\s*\Z"
+)
+_FORMATS: dict[str, Any] = {
+    "date-time": _is_datetime,
+    "datetime": _is_datetime,
+    "date": _is_date,
+    "duration": _is_duration,
+    "byte": _is_byte,
+    "ipv4": _is_ip(4),
+    "ipv6": _is_ip(6),
+    "cidr": _is_cidr,
+    "uuid": _full(r"(?i)[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}"),
+    "uuid3": _full(r"(?i)[0-9a-f]{8}-?[0-9a-f]{4}-?3[0-9a-f]{3}-?[0-9a-f]{4}-?[0-9a-f]{12}"),
+    "uuid4": _full(r"(?i)[0-9a-f]{8}-?[0-9a-f]{4}-?4[0-9a-f]{3}-?[89ab][0-9a-f]{3}-?[0-9a-f]{12}"),
+    "uuid5": _full(r"(?i)[0-9a-f]{8}-?[0-9a-f]{4}-?5[0-9a-f]{3}-?[89ab][0-9a-f]{3}-?[0-9a-f]{12}"),
+    "mac": _full(r"([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}|([0-9A-Fa-f]{4}\.){2}[0-9A-Fa-f]{4}"),
+    "hostname": _full(
+        r"(?i)(?=.{1,255}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*\.?"
+    ),
+    "email": _full(r"[^@\s]+@[^@\s]+\.[^@\s]+"),
+    "hexcolor": _full(r"#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})"),
+    "bsonobjectid": _full(r"[0-9a-fA-F]{24}"),
+}  # fmt: skip
+
+
 def _as_list(types: str | list[str]) -> list[str]:
-    return [types] if isinstance(types, str) else types
+    return [types] if isinstance(types, str) else list(types)
 
 
 _StrictValidator = validators.extend(  # type: ignore[no-untyped-call]
@@ -98,6 +413,9 @@ _StrictValidator = validators.extend(  # type: ignore[no-untyped-call]
         "required": _required,
         "additionalProperties": _additional_properties,
         "x-kubernetes-validations": _cel_rules,
+        "x-kubernetes-list-type": _list_type,
+        "x-kubernetes-embedded-resource": _embedded_resource,
+        "format": _format,
     },
 )
 
@@ -155,16 +473,46 @@ def normalize(value: Any, schema: JsonSchema) -> Any:
     return result
 
 
+def unknown_fields(
+    value: Any, schema: JsonSchema, path: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """(path, name) of every field ``schema`` prunes: what strict field validation reports even
+    where values are not validated (``status`` on create)."""
+    if isinstance(value, dict) and isinstance(schema, Mapping):
+        properties = schema.get("properties", {})
+        additional = schema.get("additionalProperties")
+        for key, child in value.items():
+            if key in properties:
+                yield from unknown_fields(child, properties[key], (*path, key))
+            elif isinstance(additional, Mapping):
+                yield from unknown_fields(child, additional, (*path, key))
+            elif additional is False:
+                yield (*path, key), key
+    elif isinstance(value, list) and isinstance(schema, Mapping):
+        items = schema.get("items")
+        if isinstance(items, Mapping):
+            for index, item in enumerate(value):
+                yield from unknown_fields(item, items, (*path, index))
+
+
 class CompiledSchema:
-    """One kind's schema, ready to check many documents."""
+    """One kind's schema, ready to check many documents; its CEL rules compiled once."""
 
     def __init__(self, schema: JsonSchema) -> None:
         self._schema = schema
         self._validator = _StrictValidator(schema)
+        self.rules = compile_rules(schema)
+
+    @property
+    def schema(self) -> JsonSchema:
+        return self._schema
 
     def iter_errors(self, document: Any) -> Iterator[ValidationError]:
-        """Errors in ``document`` after the API server's pruning of nulls and defaulting."""
-        errors: Iterator[ValidationError] = self._validator.iter_errors(
-            normalize(document, self._schema)
-        )
-        return errors
+        """Errors in ``document`` after the API server's pruning of nulls and defaulting, with
+        one CEL cost budget for the whole document."""
+        token = _BUDGET.set(_Budget(DOCUMENT_BUDGET))
+        try:
+            errors = list(self._validator.iter_errors(normalize(document, self._schema)))
+        finally:
+            _BUDGET.reset(token)
+        return iter(errors)

@@ -9,8 +9,7 @@ One schema per served version of each CRD, named ``<group>_<version>_<kind lower
 exactly one file. The vendored schemas are made with::
 
     python -m gitops_core.validation.convert ../shared/crds/flux --out schemas/flux
-    python -m gitops_core.validation.convert ../shared/crds/argocd/application-crd.yaml \\
-        ../shared/crds/argocd/appproject-crd.yaml --out schemas/argocd
+    python -m gitops_core.validation.convert ../shared/crds/argocd --out schemas/argocd
 
 What the conversion does, emulating the API server with ``kubectl --validate=strict``:
 
@@ -55,15 +54,13 @@ _TRANSLATED = frozenset(
         "x-kubernetes-preserve-unknown-fields",
     }
 )
-# Rule keys the validator honours; anything else (messageExpression, fieldPath) would be
-# silently ignored, so it stops the conversion instead. ``reason`` only picks an HTTP status;
-# ``optionalOldSelf`` only matters to transition rules, which do not run on create.
-_RULE_KEYS = frozenset({"rule", "message", "reason", "optionalOldSelf"})
+# Rule keys the validator honours; anything else would be silently ignored, so it stops the
+# conversion instead. ``reason`` only picks an HTTP status; ``optionalOldSelf`` runs a
+# transition rule on create too, with ``oldSelf`` unset.
+_RULE_KEYS = frozenset(
+    {"rule", "message", "messageExpression", "reason", "fieldPath", "optionalOldSelf"}
+)
 
-_DNS1123_SUBDOMAIN = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
-_QUALIFIED_NAME = r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-# Label and annotation keys: an optional DNS subdomain prefix and a qualified name.
-_KEY_PATTERN = f"^({_DNS1123_SUBDOMAIN}/)?{_QUALIFIED_NAME}$"
 _STRING: JsonSchema = {"type": "string"}
 _INTEGER: JsonSchema = {"type": "integer"}
 
@@ -78,20 +75,10 @@ OBJECT_META: JsonSchema = {
         "name": _STRING,
         "generateName": _STRING,
         "namespace": _STRING,
-        "labels": {
-            "type": "object",
-            "propertyNames": {"pattern": _KEY_PATTERN},
-            "additionalProperties": {
-                "type": "string",
-                "maxLength": 63,
-                "pattern": f"^({_QUALIFIED_NAME})?$",
-            },
-        },
-        "annotations": {
-            "type": "object",
-            "propertyNames": {"pattern": _KEY_PATTERN},
-            "additionalProperties": _STRING,
-        },
+        # Keys and values are checked by the validator, as the API server checks them
+        # (annotation keys lower-cased first, 256 KiB of annotations in all).
+        "labels": {"type": "object", "additionalProperties": _STRING},
+        "annotations": {"type": "object", "additionalProperties": _STRING},
         "finalizers": {"type": "array", "items": _STRING},
         "ownerReferences": {
             "type": "array",
@@ -112,8 +99,8 @@ OBJECT_META: JsonSchema = {
         "uid": _STRING,
         "resourceVersion": _STRING,
         "generation": _INTEGER,
-        "creationTimestamp": _STRING,
-        "deletionTimestamp": _STRING,
+        "creationTimestamp": {"type": ["string", "null"]},
+        "deletionTimestamp": {"type": ["string", "null"]},
         "deletionGracePeriodSeconds": _INTEGER,
         "selfLink": _STRING,
         "managedFields": {"type": "array", "items": {"type": "object"}},
@@ -125,18 +112,25 @@ class ConversionError(Exception):
     """A CRD the converter cannot turn into a faithful schema."""
 
 
-def convert_node(node: Mapping[str, Any], path: str) -> JsonSchema:
-    """Translate one ``openAPIV3Schema`` node (and everything below it) to strict JSON Schema."""
+def convert_node(node: Mapping[str, Any], path: str, structural: bool = True) -> JsonSchema:
+    """Translate one ``openAPIV3Schema`` node (and everything below it) to strict JSON Schema.
+
+    ``structural`` is False inside ``anyOf`` / ``oneOf`` / ``allOf`` / ``not``: those are value
+    validations, which constrain values but never prune, so no unknown-field strictness there.
+    """
     out: JsonSchema = {}
     for key, value in node.items():
         if key in _TRANSLATED:
             continue
         if key == "properties":
-            out[key] = {name: convert_node(sub, f"{path}.{name}") for name, sub in value.items()}
+            out[key] = {
+                name: convert_node(sub, f"{path}.{name}", structural) for name, sub in value.items()
+            }
         elif key in _SUBSCHEMA and isinstance(value, Mapping):
-            out[key] = convert_node(value, f"{path}[]" if key == "items" else path)
+            inner = structural and key != "not"
+            out[key] = convert_node(value, f"{path}[]" if key == "items" else path, inner)
         elif key in _SUBSCHEMA_LISTS:
-            out[key] = [convert_node(sub, path) for sub in value]
+            out[key] = [convert_node(sub, path, structural=False) for sub in value]
         elif key == "x-kubernetes-validations":
             out[key] = [_checked_rule(rule, path) for rule in value]
         else:
@@ -154,7 +148,7 @@ def convert_node(node: Mapping[str, Any], path: str) -> JsonSchema:
             out["enum"] = [*out["enum"], None]
     is_object = out.get("type") == "object" or "properties" in out
     open_object = node.get("x-kubernetes-preserve-unknown-fields") or "additionalProperties" in out
-    if is_object and not open_object:
+    if is_object and not open_object and structural:
         out["additionalProperties"] = False
     return out
 
@@ -167,6 +161,16 @@ def _checked_rule(rule: Mapping[str, Any], path: str) -> dict[str, Any]:
         parse(rule["rule"])
     except CelSyntaxError as exc:
         raise ConversionError(f"{path}: CEL rule {rule['rule']!r} cannot be parsed: {exc}") from exc
+    expression = rule.get("messageExpression")
+    if expression is not None:
+        if not isinstance(expression, str):
+            raise ConversionError(f"{path}: messageExpression must be a string: {expression!r}")
+        try:
+            parse(expression)
+        except CelSyntaxError as exc:
+            raise ConversionError(
+                f"{path}: messageExpression {expression!r} cannot be parsed: {exc}"
+            ) from exc
     return dict(rule)
 
 
@@ -183,6 +187,10 @@ def convert_version(
     properties["metadata"] = OBJECT_META
     required = schema.setdefault("required", [])
     required.extend(name for name in ("apiVersion", "kind", "metadata") if name not in required)
+    subresources = version.get("subresources") or crd["spec"].get("subresources")
+    if isinstance(subresources, Mapping) and "status" in subresources:
+        # On create, the API server drops status when the status subresource is on.
+        schema["x-kubernetes-subresources"] = {"status": {}}
     schema["$schema"] = _SCHEMA_DIALECT
     schema["$comment"] = (
         f"{api_version} {kind}, generated by gitops_core.validation.convert from {origin} "
@@ -214,8 +222,9 @@ def convert_files(inputs: Sequence[Path]) -> dict[str, JsonSchema]:
     """Schemas by file name for every CRD in ``inputs`` (files, or folders of ``*.yaml``)."""
     schemas: dict[str, JsonSchema] = {}
     for path in _crd_files(inputs):
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         with path.open(encoding="utf-8") as stream:
-            documents = list(yaml.safe_load_all(stream))
+            documents = list(yaml.load_all(stream, Loader=loader))
         for document in documents:
             if not (
                 isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition"

@@ -131,3 +131,17 @@ def parse(source: str) -> Program:
 def optional(value: Any = None, present: bool = True) -> Optional:
     """A CEL optional value (for callers binding ``oldSelf``)."""
     return Optional(present, value) if present else NONE
+
+
+def duration(text: str) -> Any:
+    """A Go duration string as a CEL duration; raises :class:`CelEvalError`."""
+    from gitops_core.validation.cel._time import parse_duration
+
+    return parse_duration(text)
+
+
+def timestamp(text: str) -> Any:
+    """An RFC 3339 string as a CEL timestamp; raises :class:`CelEvalError`."""
+    from gitops_core.validation.cel._time import parse_timestamp
+
+    return parse_timestamp(text)

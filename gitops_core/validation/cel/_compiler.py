@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import attrs
-
 from gitops_core.validation.cel import _functions as fn
 from gitops_core.validation.cel._errors import CelCostError, CelEvalError, CelSyntaxError
 from gitops_core.validation.cel._parser import (
@@ -89,7 +87,9 @@ def _size_of(value: Value) -> int:
 class Compiler:
     """Compiles one expression against declared variables and a container (namespace)."""
 
-    def __init__(self, variables: frozenset[str], container: str = "", checked: bool = True) -> None:
+    def __init__(
+        self, variables: frozenset[str], container: str = "", checked: bool = True
+    ) -> None:
         self._variables = variables
         self._checked = checked
         self._container = container
@@ -277,7 +277,7 @@ class Compiler:
 
         def make(a: Activation) -> Value:
             out = []
-            for item, is_optional in zip(items, flags):
+            for item, is_optional in zip(items, flags, strict=True):
                 value = item(a)
                 if is_optional:
                     if type(value) is not Optional:
@@ -329,6 +329,12 @@ class Compiler:
             if method is None:
                 return self._undeclared(name)
             args = [self.compile(node.target), *(self.compile(a) for a in node.args)]
+            if name == "matches" and len(node.args) == 1:
+                found = self._matches(args[0], node.args[0])
+                if found is not None:
+                    return found
+            if name in fn.COMPILE_TIME_CHECKED and node.args:
+                self._check_literal_arguments(name, (node.args[0],))
             fn.check_arity(name, method, len(args), receiver=True)
             return self._apply(name, method, args, receiver=True)
         function = fn.GLOBALS.get(name)
@@ -336,16 +342,37 @@ class Compiler:
             return self._undeclared(name)
         args = [self.compile(a) for a in node.args]
         fn.check_arity(name, function, len(args))
-        if name == "matches" and len(args) == 2 or name in fn.COMPILE_TIME_CHECKED:
+        if name == "matches" and len(args) == 2:
+            found = self._matches(args[0], node.args[1])
+            if found is not None:
+                return found
+        if name in fn.COMPILE_TIME_CHECKED and node.args:
             self._check_literal_arguments(name, node.args)
         return self._apply(name, function, args)
 
     @staticmethod
+    def _matches(text: Closure, pattern: Expr) -> Closure | None:
+        """``matches`` with a literal pattern: the regular expression compiled with the rule."""
+        if not (isinstance(pattern, Literal) and type(pattern.value) is str):
+            return None
+        search = fn.regex(pattern.value, CelSyntaxError).search
+
+        def matches(a: Activation) -> Value:
+            value = text(a)
+            if type(value) is not str:
+                raise fn.no_overload("matches", value, pattern.value)
+            a.charge(1 + len(value) // 10)
+            return search(value) is not None
+
+        return matches
+
+    @staticmethod
     def _check_literal_arguments(name: str, args: tuple[Expr, ...]) -> None:
-        if all(isinstance(a, Literal) for a in args):
-            checker = fn.COMPILE_TIME_CHECKED.get(name)
-            if checker is not None:
-                checker(*(a.value for a in args if isinstance(a, Literal)))
+        """A literal regular expression is compiled with the rule, as cel-go does: an invalid
+        one refuses the rule instead of failing every document."""
+        pattern = args[-1]
+        if isinstance(pattern, Literal) and type(pattern.value) is str:
+            fn.COMPILE_TIME_CHECKED[name](pattern.value)
 
     @staticmethod
     def _apply(
@@ -445,7 +472,8 @@ def _node_count(node: object) -> int:
     if isinstance(node, tuple):
         return sum(_node_count(n) for n in node)
     if isinstance(node, Expr):
-        return 1 + sum(_node_count(getattr(node, f.name)) for f in attrs.fields(type(node)))
+        fields: tuple[str, ...] = node.__slots__
+        return 1 + sum(_node_count(getattr(node, name)) for name in fields)
     return 0
 
 
@@ -739,7 +767,9 @@ def _not(compiler: Compiler, args: tuple[Expr, ...]) -> Closure:
     return negate
 
 
-def _binary(function: Callable[[Value, Value], Value]) -> Callable[[Compiler, tuple[Expr, ...]], Closure]:
+def _binary(
+    function: Callable[[Value, Value], Value],
+) -> Callable[[Compiler, tuple[Expr, ...]], Closure]:
     def build(compiler: Compiler, args: tuple[Expr, ...]) -> Closure:
         left, right = (compiler.compile(a) for a in args)
         return lambda a: function(left(a), right(a))
@@ -776,7 +806,9 @@ def _unequal_op(compiler: Compiler, args: tuple[Expr, ...]) -> Closure:
     return lambda a: not equal(left(a), right(a))
 
 
-def _ordering(op: str, test: Callable[[int], bool]) -> Callable[[Compiler, tuple[Expr, ...]], Closure]:
+def _ordering(
+    op: str, test: Callable[[int], bool]
+) -> Callable[[Compiler, tuple[Expr, ...]], Closure]:
     def build(compiler: Compiler, args: tuple[Expr, ...]) -> Closure:
         left, right = (compiler.compile(a) for a in args)
 
@@ -806,7 +838,7 @@ _OPERATORS: dict[str, Callable[[Compiler, tuple[Expr, ...]], Closure]] = {
     "_||_": _logical(True),
     "_?_:_": _conditional,
     "!_": _not,
-    "-_": lambda c, args: (lambda operand: (lambda a: fn.negate(operand(a))))(c.compile(args[0])),
+    "-_": lambda c, args: (lambda operand: lambda a: fn.negate(operand(a)))(c.compile(args[0])),
     "_==_": _equal_op,
     "_!=_": _unequal_op,
     "_<_": _ordering("<", lambda r: r < 0),

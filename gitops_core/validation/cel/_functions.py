@@ -9,8 +9,6 @@ overload`` for argument types it does not take).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 import re
 from collections.abc import Callable
@@ -338,12 +336,12 @@ def contains_string(text: Value, part: Value) -> Value:
 
 def starts_with(text: Value, prefix: Value) -> Value:
     _strings("startsWith", text, prefix)
-    return text.startswith(prefix)  # type: ignore[no-any-return]
+    return text.startswith(prefix)
 
 
 def ends_with(text: Value, suffix: Value) -> Value:
     _strings("endsWith", text, suffix)
-    return text.endswith(suffix)  # type: ignore[no-any-return]
+    return text.endswith(suffix)
 
 
 def regex(pattern: str, error: type[Exception] = CelEvalError) -> re.Pattern[str]:
@@ -361,17 +359,14 @@ def matches(text: Value, pattern: Value) -> Value:
     return regex(pattern).search(text) is not None
 
 
-def _check_literal_regex(text: Value, pattern: Value = None) -> None:
-    if pattern is None:
-        return
-    if type(pattern) is str:
-        regex(pattern, CelSyntaxError)
+def _check_literal_regex(pattern: str) -> None:
+    regex(pattern, CelSyntaxError)
 
 
 def _int_argument(function: str, value: Value, *others: Value) -> int:
     if type(value) is not int:
         raise no_overload(function, *others, value)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def char_at(text: Value, at: Value) -> Value:
@@ -599,7 +594,9 @@ def format_string(template: Value, args: Value) -> Value:
             out.append("%")
             continue
         if verb not in "sdfeboxX":
-            raise CelEvalError(f'could not parse formatting clause: unrecognized formatting clause "{verb}"')
+            raise CelEvalError(
+                f'could not parse formatting clause: unrecognized formatting clause "{verb}"'
+            )
         if position >= len(args):
             raise CelEvalError(f"index {position} out of range")
         value = args[position]
@@ -618,7 +615,7 @@ def format_string(template: Value, args: Value) -> Value:
 def _list(function: str, value: Value) -> list[Value]:
     if type(value) is not list:
         raise no_overload(function, value)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def sort_order(values: list[Value]) -> list[int]:
@@ -642,7 +639,7 @@ def _same_type(function: str, values: list[Value]) -> None:
 
 def is_sorted(items: Value) -> Value:
     values = _list("isSorted", items)
-    return all((compare(a, b, "<=") or 0) <= 0 for a, b in zip(values, values[1:]))
+    return all((compare(values[i], values[i + 1], "<=") or 0) <= 0 for i in range(len(values) - 1))
 
 
 def list_sum(items: Value) -> Value:
@@ -927,12 +924,17 @@ def optional_or(value: Value, other: Value) -> Value:
 def base64_encode(value: Value) -> Value:
     if type(value) is not bytes:
         raise no_overload("base64.encode", value)
+    import base64
+
     return base64.b64encode(value).decode("ascii")
 
 
 def base64_decode(value: Value) -> Value:
     if type(value) is not str:
         raise no_overload("base64.decode", value)
+    import base64
+    import binascii
+
     try:
         return base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
     except (binascii.Error, ValueError):
@@ -972,7 +974,11 @@ METHODS: dict[str, Callable[..., Value]] = {}
 COSTLY: set[str] = set()
 #: Functions whose literal arguments are checked when the rule compiles (cel-go does so for
 #: regular expressions; a Kubernetes API server refuses such a rule).
-COMPILE_TIME_CHECKED: dict[str, Callable[..., None]] = {"matches": _check_literal_regex}
+COMPILE_TIME_CHECKED: dict[str, Callable[[str], None]] = {
+    "matches": _check_literal_regex,
+    "find": _check_literal_regex,
+    "findAll": _check_literal_regex,
+}
 
 
 def define(name: str, function: Callable[..., Value], *arities: int, costly: bool = False) -> None:
@@ -1082,4 +1088,4 @@ from gitops_core.validation.cel import _k8s  # noqa: E402  (registers the Kubern
 
 _k8s.register(define, method)
 
-__all__ = ["GLOBALS", "METHODS", "keys"]
+__all__ = ["GLOBALS", "METHODS", "keys", "no_overload"]

@@ -3,16 +3,35 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable
-from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_core.validation.cel._errors import CelEvalError, CelSyntaxError, no_overload
 from gitops_core.validation.cel._values import NONE, Optional, UInt, Value
 
+if TYPE_CHECKING:
+    import ipaddress
+    from fractions import Fraction
+
+    _IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
 Define = Callable[..., None]
+
+
+class _Lazy:
+    """A regular expression compiled on first use: most rules use none of these."""
+
+    __slots__ = ("_compiled", "_pattern")
+
+    def __init__(self, pattern: str) -> None:
+        self._pattern = pattern
+        self._compiled: re.Pattern[str] | None = None
+
+    def match(self, text: str) -> re.Match[str] | None:
+        if self._compiled is None:
+            self._compiled = re.compile(self._pattern)
+        return self._compiled.match(text)
 
 
 def _regex(pattern: Value, error: type[Exception] = CelEvalError) -> re.Pattern[str]:
@@ -39,7 +58,7 @@ def find_all(text: Value, pattern: Value, limit: Value = -1) -> Value:
 
 # --- URLs --------------------------------------------------------------------------------------
 
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*\Z")
+_SCHEME = _Lazy(r"[A-Za-z][A-Za-z0-9+.-]*\Z")
 
 
 class URL:
@@ -64,7 +83,7 @@ class URL:
         if rest.startswith("//"):
             authority, slash, path = rest[2:].partition("/")
             self.path = slash + path
-            userinfo, at, host = authority.rpartition("@")
+            _, at, host = authority.rpartition("@")
             self.host = host if at else authority
             if self.host.startswith("[") and "]" not in self.host:
                 raise CelEvalError(f"URL parse error during conversion from string: {raw!r}")
@@ -134,16 +153,18 @@ def _query(url: URL) -> dict[str, list[str]]:
 
 # --- IP addresses and CIDRs --------------------------------------------------------------------
 
-_IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
 
 def _parse_ip(text: str) -> _IPAddress:
+    import ipaddress
+
     if "%" in text:
         raise CelEvalError(f"IP Address {text!r} with zone value is not allowed")
     try:
         address = ipaddress.ip_address(text)
     except ValueError:
-        raise CelEvalError(f"IP Address '{text}' parse error during conversion from string") from None
+        raise CelEvalError(
+            f"IP Address '{text}' parse error during conversion from string"
+        ) from None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         raise CelEvalError(f"IPv4-mapped IPv6 address {text!r} is not allowed")
     return address
@@ -191,6 +212,8 @@ def _is_canonical(value: Value) -> Value:
 
 
 def _is_global_unicast(address: _IPAddress) -> bool:
+    import ipaddress
+
     if isinstance(address, ipaddress.IPv4Address) and int(address) == 0xFFFFFFFF:
         return False
     return not (
@@ -202,6 +225,8 @@ def _is_global_unicast(address: _IPAddress) -> bool:
 
 
 def _is_link_local_multicast(address: _IPAddress) -> bool:
+    import ipaddress
+
     if isinstance(address, ipaddress.IPv4Address):
         return address in ipaddress.IPv4Network("224.0.0.0/24")
     return address.is_multicast and (address.packed[1] & 0x0F) == 0x02
@@ -246,6 +271,8 @@ class CIDR:
 
 
 def _parse_cidr(text: str) -> CIDR:
+    import ipaddress
+
     address, slash, prefix = text.partition("/")
     if not slash or not prefix.isdigit() or (len(prefix) > 1 and prefix[0] == "0"):
         raise CelEvalError(f"network address parse error during conversion from string: {text!r}")
@@ -297,6 +324,8 @@ def _contains_cidr(cidr: Value, other: Value) -> Value:
 def _masked(cidr: Value) -> Value:
     if type(cidr) is not CIDR:
         raise no_overload("masked", cidr)
+    import ipaddress
+
     network = cidr.interface.network
     return CIDR(ipaddress.ip_interface(f"{network.network_address}/{network.prefixlen}"))
 
@@ -309,13 +338,14 @@ def _prefix_length(cidr: Value) -> Value:
 
 # --- quantities --------------------------------------------------------------------------------
 
-_QUANTITY = re.compile(r"([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))([a-zA-Z]*|[eE][-+]?[0-9]+)\Z")
-_SUFFIXES: dict[str, Fraction] = {
-    "": Fraction(1), "n": Fraction(1, 10**9), "u": Fraction(1, 10**6), "m": Fraction(1, 1000),
-    "k": Fraction(10**3), "M": Fraction(10**6), "G": Fraction(10**9), "T": Fraction(10**12),
-    "P": Fraction(10**15), "E": Fraction(10**18),
-    "Ki": Fraction(2**10), "Mi": Fraction(2**20), "Gi": Fraction(2**30), "Ti": Fraction(2**40),
-    "Pi": Fraction(2**50), "Ei": Fraction(2**60),
+_QUANTITY = _Lazy(r"([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))([a-zA-Z]*|[eE][-+]?[0-9]+)\Z")
+# suffix → (numerator, denominator) of its factor
+_SUFFIXES: dict[str, tuple[int, int]] = {
+    "": (1, 1), "n": (1, 10**9), "u": (1, 10**6), "m": (1, 1000),
+    "k": (10**3, 1), "M": (10**6, 1), "G": (10**9, 1), "T": (10**12, 1),
+    "P": (10**15, 1), "E": (10**18, 1),
+    "Ki": (2**10, 1), "Mi": (2**20, 1), "Gi": (2**30, 1), "Ti": (2**40, 1),
+    "Pi": (2**50, 1), "Ei": (2**60, 1),
 }  # fmt: skip
 
 
@@ -338,6 +368,8 @@ class Quantity:
 
 
 def _parse_quantity(text: str) -> Quantity:
+    from fractions import Fraction
+
     match = _QUANTITY.match(text)
     if match is None or len(text) > 64:
         raise CelEvalError(f"quantities must match the regular expression: {text!r}")
@@ -345,7 +377,7 @@ def _parse_quantity(text: str) -> Quantity:
     if suffix[:1] in ("e", "E") and len(suffix) > 1:
         factor = Fraction(10) ** int(suffix[1:])
     elif suffix in _SUFFIXES:
-        factor = _SUFFIXES[suffix]
+        factor = Fraction(*_SUFFIXES[suffix])
     else:
         raise CelEvalError(f"unable to parse quantity's suffix: {text!r}")
     return Quantity(Fraction(number) * factor, text)
@@ -382,6 +414,8 @@ def _as_integer(value: Value) -> Value:
 
 def _q_arith(name: str, sign: int) -> Callable[[Value, Value], Value]:
     def apply(value: Value, other: Value) -> Value:
+        from fractions import Fraction
+
         base = _q(name, value)
         if type(other) is Quantity:
             amount = other.value
@@ -403,7 +437,7 @@ def _fraction_text(value: Fraction) -> str:
 
 # --- semver ------------------------------------------------------------------------------------
 
-_SEMVER = re.compile(
+_SEMVER = _Lazy(
     r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
     r"(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?\Z"
@@ -430,15 +464,15 @@ class Semver:
 
 def _parse_semver(text: str, normalize: bool) -> Semver:
     if normalize:
+        # Kubernetes' normalization: no "v" prefix, missing minor and patch are 0, no leading 0s.
         text = text.removeprefix("v")
-        core, sep, rest = re.split(r"([-+])", text, maxsplit=1) + ["", ""] if re.search(
-            r"[-+]", text
-        ) else (text, "", "")
+        split = re.search(r"[-+]", text)
+        core, rest = (text[: split.start()], text[split.start() :]) if split else (text, "")
         parts = core.split(".")
         if 1 <= len(parts) < 3:
             parts += ["0"] * (3 - len(parts))
-        parts = [p.lstrip("0") or "0" if p.isdigit() else p for p in parts]
-        text = ".".join(parts) + sep + rest
+        parts = [(p.lstrip("0") or "0") if p.isdigit() else p for p in parts]
+        text = ".".join(parts) + rest
     match = _SEMVER.match(text)
     if match is None:
         raise CelEvalError(f"error converting string to semver: {text!r}")
@@ -482,19 +516,17 @@ def _compare_to(value: Value, other: Value) -> Value:
 
 # --- named formats -----------------------------------------------------------------------------
 
-_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
-_DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
-_DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?\Z")
-_QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
-_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\Z")
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
-_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\Z")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_DNS1123_LABEL = _Lazy(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+_DNS1123_SUBDOMAIN = _Lazy(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
+_DNS1035_LABEL = _Lazy(r"[a-z]([-a-z0-9]*[a-z0-9])?\Z")
+_QUALIFIED_NAME = _Lazy(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
+_LABEL_VALUE = _Lazy(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\Z")
+_UUID = _Lazy(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+_BASE64 = _Lazy(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\Z")
+_DATE = _Lazy(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
-def _length_and_pattern(
-    limit: int, pattern: re.Pattern[str], message: str
-) -> Callable[[str], list[str]]:
+def _length_and_pattern(limit: int, pattern: _Lazy, message: str) -> Callable[[str], list[str]]:
     def check(text: str) -> list[str]:
         errors = []
         if len(text) > limit:
@@ -669,4 +701,14 @@ def register(define: Define, method: Define) -> None:
     method("validate", _validate, 2)
 
 
-__all__ = ["CIDR", "IP", "URL", "CelSyntaxError", "Format", "Quantity", "Semver", "UInt", "register"]
+__all__ = [
+    "CIDR",
+    "IP",
+    "URL",
+    "CelSyntaxError",
+    "Format",
+    "Quantity",
+    "Semver",
+    "UInt",
+    "register",
+]

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import attrs
-
 from gitops_core.validation.cel._errors import CelSyntaxError
 
 _INT64_MIN, _INT64_MAX, _UINT64_MAX = -(2**63), 2**63 - 1, 2**64 - 1
@@ -26,7 +24,8 @@ _TOKEN = re.compile(
     (?P<space>(?:[ \t\n\r\f]+|//[^\n]*)+)
     |(?P<string>(?i:[rb]|rb|br)?(?:'''(?:[^\\]|\\.)*?'''|\"\"\"(?:[^\\]|\\.)*?\"\"\"
         |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*"))
-    |(?P<double>(?:[0-9]+\.[0-9]+(?:[eE][-+]?[0-9]+)?|[0-9]+[eE][-+]?[0-9]+|\.[0-9]+(?:[eE][-+]?[0-9]+)?))
+    |(?P<double>(?:[0-9]+\.[0-9]+(?:[eE][-+]?[0-9]+)?|[0-9]+[eE][-+]?[0-9]+
+        |\.[0-9]+(?:[eE][-+]?[0-9]+)?))
     |(?P<uint>(?:0[xX][0-9a-fA-F]+|[0-9]+)[uU])
     |(?P<int>0[xX][0-9a-fA-F]+|[0-9]+)
     |(?P<ident>[A-Za-z_][A-Za-z0-9_]*)
@@ -35,8 +34,25 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _RESERVED = frozenset(
-    "as break const continue else for function if import let loop package namespace return var "
-    "void while".split()
+    [
+        "as",
+        "break",
+        "const",
+        "continue",
+        "else",
+        "for",
+        "function",
+        "if",
+        "import",
+        "let",
+        "loop",
+        "package",
+        "namespace",
+        "return",
+        "var",
+        "void",
+        "while",
+    ]
 )
 _SIMPLE_ESCAPES = {
     "\\": "\\", '"': '"', "'": "'", "`": "`", "?": "?",
@@ -48,11 +64,13 @@ _ESCAPE = re.compile(
 )
 
 
-@attrs.frozen
 class Token:
-    kind: str  # string, double, uint, int, ident, op, end
-    text: str
-    position: int
+    __slots__ = ("kind", "position", "text")
+
+    def __init__(self, kind: str, text: str, position: int) -> None:
+        self.kind = kind  # string, double, uint, int, ident, op, end
+        self.text = text
+        self.position = position
 
 
 # --- syntax tree -------------------------------------------------------------------------------
@@ -64,63 +82,116 @@ class Expr:
     __slots__ = ()
 
 
-@attrs.frozen
 class Literal(Expr):
-    value: Any
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Literal({', '.join(repr(getattr(self, f)) for f in self.__slots__)})"
 
 
-@attrs.frozen
 class Ident(Expr):
-    name: str
-    root: bool = False  # written with a leading dot: resolved outside the container
+    """A name; ``root``: written with a leading dot, resolved outside the container."""
+
+    __slots__ = ("name", "root")
+
+    def __init__(self, name: str, root: bool = False) -> None:
+        self.name = name
+        self.root = root
+
+    def __repr__(self) -> str:
+        return f"Ident({', '.join(repr(getattr(self, f)) for f in self.__slots__)})"
 
 
-@attrs.frozen
 class Select(Expr):
-    operand: Expr
-    field: str
-    optional: bool = False  # a.?b
+    """``a.b``, or ``a.?b`` when ``optional``."""
+
+    __slots__ = ("field", "operand", "optional")
+
+    def __init__(self, operand: Expr, field: str, optional: bool = False) -> None:
+        self.operand = operand
+        self.field = field
+        self.optional = optional
+
+    def __repr__(self) -> str:
+        return f"Select({', '.join(repr(getattr(self, f)) for f in self.__slots__)})"
 
 
-@attrs.frozen
 class Index(Expr):
-    operand: Expr
-    index: Expr
-    optional: bool = False  # a[?b]
+    """``a[b]``, or ``a[?b]`` when ``optional``."""
+
+    __slots__ = ("index", "operand", "optional")
+
+    def __init__(self, operand: Expr, index: Expr, optional: bool = False) -> None:
+        self.operand = operand
+        self.index = index
+        self.optional = optional
+
+    def __repr__(self) -> str:
+        return f"Index({', '.join(repr(getattr(self, f)) for f in self.__slots__)})"
 
 
-@attrs.frozen
 class Call(Expr):
-    function: str
-    target: Expr | None
-    args: tuple[Expr, ...]
+    __slots__ = ("args", "function", "target")
+
+    def __init__(self, function: str, target: Expr | None, args: tuple[Expr, ...]) -> None:
+        self.function = function
+        self.target = target
+        self.args = args
+
+    def __repr__(self) -> str:
+        return f"Call({', '.join(repr(getattr(self, f)) for f in self.__slots__)})"
 
 
-@attrs.frozen
 class ListLit(Expr):
-    items: tuple[Expr, ...]
-    optional: tuple[bool, ...]
+    __slots__ = ("items", "optional")
+
+    def __init__(self, items: tuple[Expr, ...], optional: tuple[bool, ...]) -> None:
+        self.items = items
+        self.optional = optional
+
+    def __repr__(self) -> str:
+        return f"ListLit({', '.join(repr(getattr(self, f)) for f in self.__slots__)})"
 
 
-@attrs.frozen
 class MapLit(Expr):
-    entries: tuple[tuple[Expr, Expr, bool], ...]
+    __slots__ = ("entries",)
+
+    def __init__(self, entries: tuple[tuple[Expr, Expr, bool], ...]) -> None:
+        self.entries = entries
+
+    def __repr__(self) -> str:
+        return f"MapLit({', '.join(repr(getattr(self, f)) for f in self.__slots__)})"
 
 
-@attrs.frozen
 class MessageLit(Expr):
-    type_name: str
-    fields: tuple[tuple[str, Expr, bool], ...]
+    __slots__ = ("fields", "type_name")
+
+    def __init__(self, type_name: str, fields: tuple[tuple[str, Expr, bool], ...]) -> None:
+        self.type_name = type_name
+        self.fields = fields
+
+    def __repr__(self) -> str:
+        return f"MessageLit({', '.join(repr(getattr(self, f)) for f in self.__slots__)})"
 
 
-@attrs.frozen
 class Macro(Expr):
     """A macro call: ``target.name(variables..., args...)`` or ``name(args...)``."""
 
-    name: str
-    target: Expr | None
-    variables: tuple[str, ...]
-    args: tuple[Expr, ...]
+    __slots__ = ("args", "name", "target", "variables")
+
+    def __init__(
+        self, name: str, target: Expr | None, variables: tuple[str, ...], args: tuple[Expr, ...]
+    ) -> None:
+        self.name = name
+        self.target = target
+        self.variables = variables
+        self.args = args
+
+    def __repr__(self) -> str:
+        return f"Macro({', '.join(repr(getattr(self, f)) for f in self.__slots__)})"
 
 
 # --- lexer -------------------------------------------------------------------------------------

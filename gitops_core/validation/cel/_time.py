@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime
 import functools
 import re
-from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from gitops_core.validation.cel._errors import CelEvalError
 from gitops_core.validation.cel._values import Duration, Timestamp
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 _NS = 1_000_000_000
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
@@ -52,7 +55,7 @@ def format_timestamp(value: Timestamp) -> str:
     seconds, nanos = divmod(value.ns, _NS)
     moment = datetime.datetime(1, 1, 1) + datetime.timedelta(seconds=seconds + 62135596800)
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    text = f"{moment.year:04d}{text[text.index('-'):]}"
+    text = f"{moment.year:04d}{text[text.index('-') :]}"
     if nanos:
         text += f".{nanos:09d}".rstrip("0")
     return text + "Z"
@@ -60,6 +63,8 @@ def format_timestamp(value: Timestamp) -> str:
 
 def parse_duration(text: str) -> Duration:
     """Go's time.ParseDuration: ``1h30m``, ``-1.5s``, ``300ms``, ``0``."""
+    from fractions import Fraction
+
     rest = text
     sign = 1
     if rest[:1] in ("-", "+"):
@@ -69,14 +74,16 @@ def parse_duration(text: str) -> Duration:
         return Duration(0)
     if not rest:
         raise CelEvalError(f"invalid duration {text!r}")
-    total = Fraction(0)
+    total: Fraction = Fraction(0)
     at = 0
     while at < len(rest):
         match = _DURATION_PART.match(rest, at)
         if match is None or not (match.group(1) or match.group(2)):
             raise CelEvalError(f"invalid duration {text!r}")
         whole, fraction, unit = match.group(1) or "0", match.group(2) or "", match.group(3)
-        value = Fraction(int(whole)) + (Fraction(int(fraction), 10 ** len(fraction)) if fraction else 0)
+        value = Fraction(int(whole)) + (
+            Fraction(int(fraction), 10 ** len(fraction)) if fraction else 0
+        )
         total += value * _UNIT_NS[unit]
         at = match.end()
     ns = int(total) * sign  # Go truncates a fraction of a nanosecond

@@ -250,15 +250,12 @@ def compare_numbers(a: Value, b: Value) -> int | None:
         if tb is float:
             if a != a or b != b:
                 return None
-            return (a > b) - (a < b)
-        if tb is UInt:
-            r = _compare_uint_double(b, a)
-        else:
-            r = _compare_int_double(b, a)
+            return int(a > b) - int(a < b)
+        r = _compare_uint_double(b, a) if tb is UInt else _compare_int_double(b, a)
         return None if r is None else -r
     if tb is float:
         return _compare_uint_double(a, b) if ta is UInt else _compare_int_double(a, b)
-    return (a > b) - (a < b)
+    return int(a > b) - int(a < b)
 
 
 def equal(a: Value, b: Value) -> bool:
@@ -267,7 +264,7 @@ def equal(a: Value, b: Value) -> bool:
     ta, tb = type(a), type(b)
     if ta is tb:
         if ta is list or ta is tuple:
-            return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b))
+            return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b, strict=True))
         if ta is dict:
             if len(a) != len(b):
                 return False
@@ -282,7 +279,7 @@ def equal(a: Value, b: Value) -> bool:
             return False
         return compare_numbers(a, b) == 0
     if (ta is list and tb is tuple) or (ta is tuple and tb is list):
-        return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b, strict=True))
     return False
 
 
@@ -296,9 +293,9 @@ def compare(a: Value, b: Value, op: str) -> int | None:
         return compare_numbers(a, b)
     if ta is tb:
         if ta in _ORDERED:
-            return (a > b) - (a < b)
+            return int(a > b) - int(a < b)
         if ta is Duration or ta is Timestamp:
-            return (a.ns > b.ns) - (a.ns < b.ns)
+            return int(a.ns > b.ns) - int(a.ns < b.ns)
     raise CelEvalError(f"no such overload: {type_name(a)} {op} {type_name(b)}")
 
 
