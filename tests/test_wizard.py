@@ -388,19 +388,26 @@ def test_sigint_on_a_dumb_terminal_leaves_nothing_written(tmp_path: Path) -> Non
 
 
 class Scripted(PlainPrompter):
-    """Plain prompts answered from a list, recording what was asked."""
+    """Plain prompts answered from a list (a reply may look at what was shown), recording
+    what was asked; with ``start``, Enter (every default) until that text was shown."""
 
-    def __init__(self, replies: list[str]) -> None:
+    def __init__(
+        self, replies: list[str | Callable[[list[str]], str]], start: str | None = None
+    ) -> None:
         self.replies = replies
+        self.start = start
         self.asked: list[str] = []
         self.shown: list[str] = []
         super().__init__(ask=self.reply)
 
     def reply(self, prompt: str) -> str:
+        if self.start is not None and not any(self.start in line for line in self.shown):
+            return ""
         self.asked.append(prompt)
         if not self.replies:
             raise EOFError
-        return self.replies.pop(0)
+        reply = self.replies.pop(0)
+        return reply if isinstance(reply, str) else reply(self.shown)
 
     def say(self, text: str = "", tone: Tone = "plain") -> None:
         self.shown.append(text)
@@ -458,3 +465,39 @@ def test_choices_are_numbered_with_their_descriptions() -> None:
     assert ui.select("Sync?", entries) == 1
     assert "  1. Manual — sync when asked" in ui.shown and "  2. Automatic" in ui.shown
     assert "  please answer with a number from 1 to 2" in ui.shown
+
+
+def numbered(text: str) -> Callable[[list[str]], str]:
+    """The reply that picks the last numbered entry shown that says ``text``."""
+
+    def pick(shown: list[str]) -> str:
+        entry = next(line for line in reversed(shown) if text in line and ". " in line)
+        return entry.strip().split(".", 1)[0]
+
+    return pick
+
+
+def test_an_existing_different_file_is_shown_and_kept_unless_the_user_replaces_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "flux-gitops.yaml").write_text("# mine\n")
+    given = {"gitRepoUrl": URL, "destinationNamespace": "shop"}
+    ui = Scripted(
+        [
+            "",  # review: 1. Write flux-gitops.yaml
+            "",  # replace it? no
+            "2",  # review: 2. Change an answer
+            numbered("Where to save the GitOps manifest?"),
+            "clusters/podinfo.yaml",
+            "",  # review: write
+        ],
+        start="Write the manifest?",
+    )
+    wizard_options = options(provider="flux", package="charts/podinfo")
+    assert run_wizard(wizard_options, given, ui=ui) == 0
+    assert (tmp_path / "flux-gitops.yaml").read_text() == "# mine\n"
+    assert any(line.startswith("-# mine") for line in "\n".join(ui.shown).splitlines())
+    assert "Replace it with the new manifest? [y/N]: " in ui.asked
+    assert "kind: HelmRelease" in (tmp_path / "clusters" / "podinfo.yaml").read_text()
+    assert any("Created clusters/podinfo.yaml" in line for line in ui.shown)

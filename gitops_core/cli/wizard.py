@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from gitops_core.bundle import BundleResult
     from gitops_core.plugins import Provider, Providers
 
+_FORCE = "use --force to replace it"
+
 #: The question whose empty answer makes the provider name the objects after the package
 #: (the convention of the bundled providers and the declarative kit's ``object_name``).
 NAME_QUESTION = "resourceName"
@@ -337,7 +339,9 @@ class Wizard:
         (output,) = [p for p in step.questions if p.question.id == "outputPath"]
         return Path(as_text(output.default))
 
-    def write(self, step: Step, result: Step) -> WriteResult:
+    def write(self, step: Step, result: Step) -> WriteResult | None:
+        """Write; a different existing file is shown (the diff) and replaced only when the
+        user says so, else None: back to the review (to choose another outputPath)."""
         assert result.output is not None
         state = self.sessions.load(self.session)
         options = self.options
@@ -348,9 +352,9 @@ class Wizard:
                 )
             except OverwriteRefusedError as exc:
                 self.ui.say(exc.diff.rstrip(), "muted")
-                self.ui.say(str(exc), "warn")
+                self.ui.say(str(exc).removesuffix(f"; {_FORCE}"), "warn")
                 if not self.ui.confirm("Replace it with the new manifest?", False):
-                    raise
+                    return None
                 options = attrs.evolve(options, force=True)
 
     def run(self, provided: Mapping[str, object]) -> int:
@@ -368,8 +372,11 @@ class Wizard:
             check_question_ids(question_list(self.sessions.providers.get(state.provider)), provided)
             step = self.sessions.answer(self.session, provided)
         self.ask_open(step, set(provided))
-        step, result = self.review()
-        written = self.write(step, result)
+        while True:
+            step, result = self.review()
+            written = self.write(step, result)
+            if written is not None:
+                break
         assert result.output is not None
         state = self.sessions.load(self.session)
         assert state.provider is not None
@@ -478,7 +485,7 @@ def run_wizard_all(
 ) -> int:
     """``generate --all`` on a terminal: ask what the set still needs, show every file, then
     write them together and say which to apply once."""
-    from gitops_core.bundle import PER_PACKAGE_ANSWERS, generate_all, write_bundle
+    from gitops_core.bundle import PER_PACKAGE_ANSWERS, generate_all
     from gitops_core.configuration import question_list
 
     for flag, given in (("--package", options.package), ("--save-answers", options.save_answers)):
@@ -490,7 +497,8 @@ def run_wizard_all(
     check_question_ids(tuple(questions.values()), provided)
     answers: dict[str, object] = dict(provided)
     folder = Path(options.output or f"gitops-{provider.id}")
-    while True:
+    written: list[WriteResult] = []
+    while not written:
         try:
             result = generate_all(Path(options.path), provider, answers, folder, options.exclude)
         except MissingAnswersError as exc:
@@ -524,18 +532,7 @@ def run_wizard_all(
                 ui, question, answers.get(question.id, question.default)
             )
             continue
-        break
-    force = options.force
-    while True:
-        try:
-            written = write_bundle(result, force=force)
-            break
-        except OverwriteRefusedError as exc:
-            ui.say(exc.diff.rstrip(), "muted")
-            ui.say(str(exc), "warn")
-            if not ui.confirm("Replace them with the new files?", False):
-                raise
-            force = True
+        written = _write_set(ui, result, options.force)
     changed = sum(1 for w in written if w.status != "unchanged")
     ui.say()
     ui.say(f"✔ {folder}/: {len(written)} files, {changed} written or replaced", "ok")
@@ -557,6 +554,21 @@ def run_wizard_all(
     ui.say("To do the same without questions:", "heading")
     ui.say(" ".join(shlex.quote(word) for word in words), "code")
     return 0
+
+
+def _write_set(ui: Prompter, result: BundleResult, force: bool) -> list[WriteResult]:
+    """Write the set; different existing files are shown and replaced only when the user says
+    so, else nothing is written (an empty list: back to the set's review)."""
+    from gitops_core.bundle import write_bundle
+
+    try:
+        return write_bundle(result, force=force)
+    except OverwriteRefusedError as exc:
+        ui.say(exc.diff.rstrip(), "muted")
+        ui.say(str(exc).removesuffix(f"; {_FORCE}"), "warn")
+        if not ui.confirm("Replace them with the new files?", False):
+            return []
+        return write_bundle(result, force=True)
 
 
 def _show_set(ui: Prompter, result: BundleResult, folder: Path) -> None:
