@@ -186,48 +186,9 @@ def cmd_generate(options: GenerateOptions) -> int:
 
 
 def cmd_validate(options: ValidateOptions) -> int:
-    from gitops_core.serialization import unstructure
-    from gitops_core.validation import (
-        Problem,
-        SchemaStore,
-        core_schema_dir,
-        load_documents,
-        validate_documents,
-    )
+    from gitops_core.cli.validate import run_validate
 
-    dirs, errors = installed_providers().schema_dirs()
-    for error in errors:
-        print(f"gitops: warning: {error}", file=sys.stderr)
-    store = SchemaStore([core_schema_dir(), *dirs])
-    problems: list[Problem] = []
-    for name in options.files:
-        try:
-            text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{name}: cannot read: {exc}") from None
-        try:
-            documents = load_documents(text, source=name)
-        except UsageError as exc:  # not YAML, duplicate keys, a bomb: this file is invalid
-            message = str(exc).removeprefix(f"{name}: ")
-            problems.append(Problem(name, 0, "", "", "(root)", message))
-            continue
-        problems.extend(
-            validate_documents(
-                documents,
-                source=name,
-                store=store,
-                allow_unknown_kinds=options.allow_unknown_kinds,
-            )
-        )
-    if options.json:
-        print_json({"valid": not problems, "problems": unstructure(problems)})
-    else:
-        for problem in problems:
-            print(problem)
-        if not problems:
-            count = len(options.files)
-            print(f"{count} file{'s' if count > 1 else ''} valid")
-    return 1 if problems else 0
+    return run_validate(options.files, options.crds, options.allow_unknown_kinds, options.json)
 
 
 def cmd_mcp(options: McpOptions) -> int:
@@ -398,8 +359,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--save-answers", metavar="FILE", help="write the answers for --answers")
     sub.set_defaults(command=Command(GenerateOptions, cmd_generate))
 
-    sub = command("validate", "check manifests against the vendored schemas")
-    sub.add_argument("files", nargs="+", metavar="FILE", help="- reads stdin")
+    sub = command("validate", "check manifests against the vendored schemas and given CRDs")
+    sub.add_argument(
+        "files",
+        nargs="+",
+        metavar="PATH",
+        help="a manifest file, a folder (walked for .yaml, .yml, .json), or - for stdin",
+    )
+    sub.add_argument(
+        "--crd",
+        dest="crds",
+        action="append",
+        default=[],
+        metavar="FILE|DIR",
+        help="also validate against these CustomResourceDefinitions (files or folders)",
+    )
     sub.add_argument(
         "--allow-unknown-kinds",
         action="store_true",

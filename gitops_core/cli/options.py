@@ -48,6 +48,7 @@ class GenerateOptions:
 @attrs.frozen(kw_only=True)
 class ValidateOptions:
     files: tuple[str, ...] = attrs.field(converter=tuple)
+    crds: tuple[str, ...] = attrs.field(converter=tuple)
     allow_unknown_kinds: bool
     json: bool
 

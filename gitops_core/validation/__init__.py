@@ -274,7 +274,14 @@ def _document_problems(
         path = _render_path(error.absolute_path)
         if path == "metadata.name" and "required" in error.message and _generate_name(document):
             continue  # said below, with what it means for a GitOps controller
-        yield problem(path, error.message)
+        message = error.message
+        if error.validator == "type" and isinstance(error.instance, bool):
+            # y, yes, on, n, no, off are booleans to the API server's YAML 1.1 reader
+            message = (
+                f"{str(error.instance).lower()} is not of type {error.validator_value!r} "
+                "(YAML reads y/yes/on/true and n/no/off/false as booleans: quote the value)"
+            )
+        yield problem(path, message)
     if isinstance(metadata, dict):
         yield from _metadata_problems(metadata, problem)
 

@@ -218,22 +218,37 @@ def _crd_files(inputs: Sequence[Path]) -> Iterator[Path]:
             yield given
 
 
+def convert_text(text: str, origin: str) -> dict[str, JsonSchema]:
+    """Schemas by file name for every CRD in ``text`` (YAML or JSON, any number of documents;
+    other documents are skipped); ``origin`` names the file in messages and comments."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        documents = list(yaml.load_all(text, Loader=loader))
+    except yaml.YAMLError as exc:
+        raise ConversionError(f"{origin}: not valid YAML: {' '.join(str(exc).split())}") from None
+    schemas: dict[str, JsonSchema] = {}
+    for document in documents:
+        if not (isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition"):
+            continue
+        try:
+            converted = list(convert_crd(document, origin))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ConversionError(f"{origin}: not a complete CustomResourceDefinition: {exc!r}")
+        for name, schema in converted:
+            if name in schemas:
+                raise ConversionError(f"{origin}: {name} is defined twice")
+            schemas[name] = schema
+    return schemas
+
+
 def convert_files(inputs: Sequence[Path]) -> dict[str, JsonSchema]:
     """Schemas by file name for every CRD in ``inputs`` (files, or folders of ``*.yaml``)."""
     schemas: dict[str, JsonSchema] = {}
     for path in _crd_files(inputs):
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        with path.open(encoding="utf-8") as stream:
-            documents = list(yaml.load_all(stream, Loader=loader))
-        for document in documents:
-            if not (
-                isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition"
-            ):
-                continue
-            for name, schema in convert_crd(document, path.name):
-                if name in schemas:
-                    raise ConversionError(f"{path}: {name} is defined twice")
-                schemas[name] = schema
+        for name, schema in convert_text(path.read_text(encoding="utf-8"), path.name).items():
+            if name in schemas:
+                raise ConversionError(f"{path}: {name} is defined twice")
+            schemas[name] = schema
     if not schemas:
         raise ConversionError("no CustomResourceDefinition found in " + ", ".join(map(str, inputs)))
     return schemas
