@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 from attrs import AttrsInstance
 
@@ -39,9 +39,6 @@ from gitops_core.cli.options import (
     ValidateOptions,
 )
 from gitops_core.errors import GitOpsError, OverwriteRefusedError, ProviderError, UsageError
-
-if TYPE_CHECKING:
-    from gitops_core.validation import Problem
 
 
 def cmd_providers(options: ProvidersOptions) -> int:
