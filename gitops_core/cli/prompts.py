@@ -39,6 +39,15 @@ def accept(_: str) -> str | None:
     return None
 
 
+def indented(text: str, indent: str = "  ") -> str:
+    """Help text, indented and wrapped at word boundaries to the terminal's width."""
+    import shutil
+    import textwrap
+
+    width = max(40, shutil.get_terminal_size().columns - 1)
+    return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent)
+
+
 class Prompter(Protocol):
     """What the wizard needs from a terminal."""
 
@@ -97,7 +106,7 @@ class PlainPrompter:
 
     def _help(self, help: str | None) -> None:
         if help:
-            self.say(f"  ({help})")
+            self.say(indented(f"({help})"))
 
     def select(
         self, title: str, choices: Sequence[Choice], default: int = 0, help: str | None = None

@@ -19,14 +19,15 @@ from prompt_toolkit import print_formatted_text
 from prompt_toolkit.application import Application, get_app
 from prompt_toolkit.completion import WordCompleter
 from prompt_toolkit.document import Document
-from prompt_toolkit.filters import Condition
+from prompt_toolkit.filters import Condition, to_filter
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
+from prompt_toolkit.layout import FormattedTextControl, Window
 from prompt_toolkit.styles import Style
 from prompt_toolkit.validation import ValidationError, Validator
 
-from gitops_core.cli.prompts import Check, Choice, Tone, accept
+from gitops_core.cli.prompts import Check, Choice, Tone, accept, indented
 
 STYLE = Style(
     [
@@ -74,6 +75,20 @@ def _while_asking(text: str) -> Callable[[], FormattedText]:
     return shown
 
 
+def _wrap_refusals(app: Application[object]) -> None:
+    """Let the line under the answer that says why it is refused wrap, instead of being cut at
+    the terminal's width (prompt_toolkit's ValidationToolbar is one row high)."""
+    for container in app.layout.walk():
+        if not isinstance(container, Window) or not isinstance(
+            container.content, FormattedTextControl
+        ):
+            continue
+        source = getattr(container.content.text, "__qualname__", "")
+        if source.startswith("ValidationToolbar."):
+            container.height = None
+            container.wrap_lines = to_filter(True)
+
+
 class TerminalPrompter:
     """Arrow keys, descriptions, line editing, history and completion."""
 
@@ -90,7 +105,7 @@ class TerminalPrompter:
 
     def _help(self, help: str | None) -> None:
         if help:
-            self.say(f"  {help}", "muted")
+            self.say(indented(help), "muted")
 
     def _ask(self, question: questionary.Question) -> object:
         """Run one prompt; Ctrl-D leaves like Ctrl-C does, but as ``EOFError``."""
@@ -185,6 +200,7 @@ class TerminalPrompter:
             validate_while_typing=False,
             placeholder=_while_asking(f"e.g. {example}") if example else None,
         )
+        _wrap_refusals(question.application)
         answer = self._ask(question)
         assert isinstance(answer, str)
         text = answer.strip()
