@@ -151,8 +151,9 @@ def _case(file: str, section: str, test: Message) -> Case:
     except _MessageValue:
         needs_messages = True
     for env in test.messages("type_env"):
-        if "message_type" in str(env):
-            needs_messages = True
+        text = str(env)
+        if "message_type" in text and "google.protobuf.Duration" not in text:
+            needs_messages = needs_messages or "google.protobuf.Timestamp" not in text
     return Case(
         file=file,
         section=section,
@@ -197,8 +198,26 @@ def same(expected: Any, got: Any) -> bool:
 @attrs.frozen
 class Outcome:
     case: Case
-    result: str  # passed, refused, wrong
+    result: str  # passed, refused, wrong, kubernetes
     detail: str
+
+    @property
+    def messages(self) -> bool:
+        """Refused as a case about protocol buffer messages, which no CRD rule can reach."""
+        return self.result == "refused" and (
+            self.case.needs_messages or "protocol buffer message" in self.detail
+        )
+
+
+#: Cases where the Kubernetes library a CRD rule uses differs, by design, from the cel-go
+#: extension the conformance data tests: the API server's ip() refuses IPv4-mapped IPv6
+#: addresses (k8s.io/apiserver/pkg/cel/library/ip.go), which cel-go's network extension takes.
+KUBERNETES_DIFFERS = {
+    "network_ext/ipv4/ipv4_equals_ipv6": "ip() refuses IPv4-mapped IPv6 addresses in Kubernetes",
+    "network_ext/ipv4/ipv4_not_equals_ipv6": (
+        "ip() refuses IPv4-mapped IPv6 addresses in Kubernetes"
+    ),
+}
 
 
 Evaluator = Callable[[Case], tuple[str, Any]]  # ("value", v) | ("error", msg) | ("refused", msg)
@@ -223,6 +242,14 @@ def ours(case: Case) -> tuple[str, Any]:
 
 
 def judge(case: Case, evaluate: Evaluator) -> Outcome:
+    outcome = _judge(case, evaluate)
+    reason = KUBERNETES_DIFFERS.get(case.label)
+    if reason is not None and outcome.result != "passed":
+        return Outcome(case, "kubernetes", f"{reason}; {outcome.detail}")
+    return outcome
+
+
+def _judge(case: Case, evaluate: Evaluator) -> Outcome:
     if case.needs_messages:
         return Outcome(case, "refused", "protocol buffer message values (not in CRD data)")
     try:
@@ -304,23 +331,54 @@ def run(files: tuple[str, ...], evaluate: Evaluator) -> dict[str, list[Outcome]]
     return {name: [judge(case, evaluate) for case in load_cases(name)] for name in files}
 
 
-def summary(results: dict[str, list[Outcome]]) -> Iterator[str]:
-    totals = {"passed": 0, "refused": 0, "wrong": 0}
-    yield f"{'file':<16} {'cases':>5} {'passed':>6} {'refused':>7} {'wrong':>5}  pass rate"
-    for name, outcomes in results.items():
-        counts = {k: sum(o.result == k for o in outcomes) for k in totals}
-        for key in totals:
-            totals[key] += counts[key]
-        rate = 100 * counts["passed"] / len(outcomes) if outcomes else 100.0
-        yield (
-            f"{name:<16} {len(outcomes):>5} {counts['passed']:>6} {counts['refused']:>7} "
-            f"{counts['wrong']:>5}  {rate:5.1f}%"
+@attrs.frozen
+class Tally:
+    cases: int
+    passed: int
+    refused: int
+    wrong: int
+    kubernetes: int
+    messages: int  # cases about protocol buffer messages (all refused)
+
+    @classmethod
+    def of(cls, outcomes: list[Outcome]) -> Tally:
+        return cls(
+            cases=len(outcomes),
+            passed=sum(o.result == "passed" for o in outcomes),
+            refused=sum(o.result == "refused" for o in outcomes),
+            wrong=sum(o.result == "wrong" for o in outcomes),
+            kubernetes=sum(o.result == "kubernetes" for o in outcomes),
+            messages=sum(o.messages for o in outcomes),
         )
-    total = sum(totals.values())
+
+    @property
+    def rate(self) -> float:
+        """Passed, of all cases."""
+        return 100 * self.passed / self.cases if self.cases else 100.0
+
+    @property
+    def rate_without_messages(self) -> float:
+        """Passed, of the cases a CRD rule can express (no protocol buffer messages)."""
+        relevant = self.cases - self.messages
+        return 100 * self.passed / relevant if relevant else 100.0
+
+
+def summary(results: dict[str, list[Outcome]]) -> Iterator[str]:
     yield (
-        f"{'all':<16} {total:>5} {totals['passed']:>6} {totals['refused']:>7} "
-        f"{totals['wrong']:>5}  {100 * totals['passed'] / total:5.1f}%"
+        f"{'file':<15} {'cases':>5} {'passed':>6} {'refused':>7} {'(msgs)':>6} {'wrong':>5} "
+        f"{'k8s':>4} {'all':>7} {'no msgs':>8}"
     )
+    everything: list[Outcome] = []
+    for name, outcomes in [*results.items(), ("all", [])]:
+        if name == "all":
+            outcomes = everything
+        else:
+            everything += outcomes
+        t = Tally.of(outcomes)
+        yield (
+            f"{name:<15} {t.cases:>5} {t.passed:>6} {t.refused:>7} {t.messages:>6} {t.wrong:>5} "
+            f"{t.kubernetes:>4} {t.rate:>6.1f}% {t.rate_without_messages:>7.1f}%"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -336,7 +394,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{elapsed:.2f} s")
     for outcomes in results.values():
         for outcome in outcomes:
-            if outcome.result == "wrong" or (args.verbose and outcome.result == "refused"):
+            if outcome.result in ("wrong", "kubernetes") or (
+                args.verbose and outcome.result == "refused"
+            ):
                 print(f"{outcome.result:8} {outcome.case.label}: {outcome.case.expr!r}")
                 print(f"         {outcome.detail}")
     return 0

@@ -81,10 +81,7 @@ def run_validate(
     checked = skipped = 0
     for name, named in files:
         try:
-            if name == "-":
-                text = sys.stdin.read()
-            else:
-                text = Path(name).read_text(encoding="utf-8")
+            text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
         except UnicodeDecodeError:
             problems.append(Problem(name, 0, "", "", "(root)", "not UTF-8 text"))
             continue

@@ -277,8 +277,10 @@ def _document_problems(
         message = error.message
         if error.validator == "type" and isinstance(error.instance, bool):
             # y, yes, on, n, no, off are booleans to the API server's YAML 1.1 reader
+            wanted = error.validator_value
+            types = ", ".join(map(repr, wanted if isinstance(wanted, list) else [wanted]))
             message = (
-                f"{str(error.instance).lower()} is not of type {error.validator_value!r} "
+                f"{str(error.instance).lower()} is not of type {types} "
                 "(YAML reads y/yes/on/true and n/no/off/false as booleans: quote the value)"
             )
         yield problem(path, message)

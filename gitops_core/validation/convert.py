@@ -233,7 +233,9 @@ def convert_text(text: str, origin: str) -> dict[str, JsonSchema]:
         try:
             converted = list(convert_crd(document, origin))
         except (KeyError, TypeError, AttributeError) as exc:
-            raise ConversionError(f"{origin}: not a complete CustomResourceDefinition: {exc!r}")
+            raise ConversionError(
+                f"{origin}: not a complete CustomResourceDefinition: {exc!r}"
+            ) from None
         for name, schema in converted:
             if name in schemas:
                 raise ConversionError(f"{origin}: {name} is defined twice")

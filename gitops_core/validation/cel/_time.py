@@ -160,6 +160,8 @@ def duration_part(value: Duration, part: str) -> int:
     if unit is None:
         raise CelEvalError(f"no such overload: duration.{part}()")
     quotient = abs(ns) // unit
+    if part == "getMilliseconds":
+        quotient %= 1000  # the milliseconds component, as cel-go gives it
     return -quotient if ns < 0 else quotient
 
 
