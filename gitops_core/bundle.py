@@ -90,6 +90,9 @@ class BundleResult:
     files: tuple[BundleFile, ...]
     configs: tuple[GitOpsConfig, ...]
     notes: tuple[str, ...]
+    #: Files the provider's tool needs beside the manifests (``BundleOutput.files``): written
+    #: with ``files``, never validated nor applied.
+    extra_files: tuple[BundleFile, ...] = ()
 
     @property
     def entrypoint(self) -> BundleFile:
@@ -244,12 +247,19 @@ def generate_all(
     output = provider.generate_all(configs, bundle)
     files = _files(folder, provider, configs, bundle, output)
     check_outputs((item.output for item in files), provider)
+    extra = _extra_files(folder, provider, output, files)
     return BundleResult(
         folder=folder,
         repo_folder=repo_folder,
         files=files,
         configs=configs,
-        notes=(*notes, *_notes(files), *_strays(folder, files)),
+        notes=(
+            *notes,
+            *_notes(files),
+            *_strays(folder, files),
+            *(f"{item.path} is written too: {item.output.description}" for item in extra),
+        ),
+        extra_files=extra,
     )
 
 
@@ -322,6 +332,33 @@ def _files(
     return tuple(files)
 
 
+def _extra_files(
+    folder: Path, provider: Provider, output: BundleOutput, files: Sequence[BundleFile]
+) -> tuple[BundleFile, ...]:
+    """The provider's files that are not manifests, checked: plain names no manifest has, and
+    none a controller would read as a manifest (those go where they are validated)."""
+    taken = {item.path.name for item in files}
+    extra = []
+    for out in output.files:
+        name = out.filename
+        plain = name not in ("", ".", "..") and "/" not in name and "\\" not in name
+        if not plain or name in _MARKER_FILES or name in taken:
+            raise ProviderError(
+                provider.distribution,
+                f"gitops_generate_all: extra file name {name!r} is not a plain file name of "
+                "its own for the folder",
+            )
+        if out.documents or name.lower().endswith((".yaml", ".yml", ".json")):
+            raise ProviderError(
+                provider.distribution,
+                f"gitops_generate_all: extra file {name!r} would be read as a manifest; "
+                "manifests go into the package or shared files, where they are validated",
+            )
+        taken.add(name)
+        extra.append(BundleFile(path=folder / name, role="shared", output=out))
+    return tuple(extra)
+
+
 def _object_key(document: Mapping[str, Value]) -> tuple[str, str, str]:
     metadata = document.get("metadata")
     metadata = metadata if isinstance(metadata, Mapping) else {}
@@ -353,5 +390,7 @@ def _notes(files: Iterable[BundleFile]) -> tuple[str, ...]:
 
 def write_bundle(result: BundleResult, *, force: bool = False) -> list[WriteResult]:
     """Write every file atomically; without ``force`` an existing different file refuses the
-    whole set before anything is written."""
-    return write_outputs([(item.path, item.output.manifests) for item in result.files], force=force)
+    whole set before anything is written. One result per item of ``result.files``; the extra
+    files are written with them."""
+    items = [(item.path, item.output.manifests) for item in (*result.files, *result.extra_files)]
+    return write_outputs(items, force=force)[: len(result.files)]

@@ -62,8 +62,9 @@ class Preparation:
 
 
 def question_list(provider: Provider) -> tuple[Question, ...]:
-    """Shared questions, then the provider's, then where to save (the order they are asked)."""
-    shared = shared_questions()
+    """Shared questions (as the provider narrows them), then the provider's, then where to save
+    (the order they are asked)."""
+    shared = provider.shared_questions()
     return (*shared[:-1], *provider.questions(), shared[-1])
 
 

@@ -1,16 +1,19 @@
 """The declarative provider kit (public): rules say which documents a package gets, templates
-what they hold. ``docs/providers.md`` is the guide; this module is the reference.
+what they hold. ``docs/providers.md`` is the guide, with every construct and an example of
+each; this module is the reference.
 
-A provider package ships two data files:
+A provider package ships two data files beside its ``__init__.py``, and the JSON Schemas of
+the kinds it emits in ``schemas/``:
 
 ``questions.yaml``
-    its own questions (see :mod:`gitops_core.questions`);
+    its own questions (see :mod:`gitops_core.questions`); an entry with the id of a shared
+    question narrows that question instead (new wording, default, an added validator);
 ``manifests.yaml``
     ``provider`` (id, name, filename), ``defaults`` for shared questions, ``documents``: a list
     of rules, each a ``template`` (a YAML structure), an optional ``when`` condition (package
     types, an answer, and ``fn``: a function of the provider that must return a true value)
-    and an optional ``shared`` file name; and an optional
-    ``bundle`` section for ``generate --all`` (below).
+    and an optional ``shared`` file name; and an optional ``bundle`` section for
+    ``generate --all`` (below).
 
 Templates are filled structurally: a mapping with the single key ``$answer``, ``$package``,
 ``$bundle`` or ``$fn`` is replaced by an answer, a package fact, a fact of the ``--all`` set or
@@ -55,8 +58,9 @@ from gitops_core.errors import (
     MissingAnswersError,
     PerPackageAnswersError,
     UnsupportedError,
+    UsageError,
 )
-from gitops_core.hookspecs import hookimpl
+from gitops_core.hookspecs import GitOpsGenerator, hookimpl
 from gitops_core.models import (
     Bundle,
     BundleOutput,
@@ -97,7 +101,15 @@ class BundleContext:
 class Context:
     """What a template function sees: the config, and a place to leave notes for the user.
 
-    ``bundle`` is set when the package is one of a ``generate --all`` set.
+    ``config`` is the package's :class:`~gitops_core.models.GitOpsConfig`: ``package`` (its
+    ``name``, ``path``, ``type`` and ``files``), the answers (:meth:`answer`) and ``facts``,
+    what the core learnt of the package and the checkout (listed in
+    :class:`gitops_core.configuration.Preparation`). ``bundle`` is set when the package is one
+    of a ``generate --all`` set.
+
+    A function refuses an answer by raising :class:`gitops_core.errors.UsageError` with a
+    one-line message naming the question id (exit 2); any other exception is a provider
+    failure (exit 4).
     """
 
     config: GitOpsConfig
@@ -105,13 +117,18 @@ class Context:
     bundle: BundleContext | None = None
 
     def answer(self, question_id: str) -> Value:
+        """The answer to ``question_id`` (shared or the provider's), coerced to the question's
+        type; KeyError for a question that does not apply (use ``config.answers().get``)."""
         return self.config.answer(question_id)
 
     def note(self, message: str) -> None:
+        """Tell the user something about the output (shown after it is written), once."""
         if message not in self.notes:
             self.notes.append(message)
 
 
+#: A template function: ``{$fn: NAME}`` is replaced by its result (``None`` drops the key), and
+#: ``when: {fn: NAME}`` applies a rule when its result is true.
 Function = Callable[[Context], Value]
 
 
@@ -149,6 +166,8 @@ class DocumentRule:
 class BundleDefinition:
     entrypoint: dict[str, Any]
     per_package: tuple[str, ...] = ()
+    #: Files the tool needs beside the manifests: file name → lines (text or expressions).
+    files: dict[str, list[Any]] = attrs.Factory(dict)
 
 
 @attrs.frozen(kw_only=True)
@@ -201,6 +220,10 @@ def _check_template(node: object, path: str, source: str, ids: set[str], fns: se
             _check_template(value, f"{path}[{index}]", source, ids, fns)
 
 
+def _is_expression(node: object) -> bool:
+    return isinstance(node, dict) and len(node) == 1 and next(iter(node)) in _EXPRESSIONS
+
+
 def fill(node: object, context: Context, functions: Mapping[str, Function]) -> object:
     """Fill a template: the structure is copied, expressions replaced by values (see module doc)."""
     if isinstance(node, dict):
@@ -231,19 +254,32 @@ def _value(value: object) -> object:
     return _OMIT if value is None else value
 
 
-class DeclarativeProvider:
+class DeclarativeProvider(GitOpsGenerator):
     """A provider made of data files plus a few named functions; register it as a plugin.
 
-    ``package`` is the provider's import name (its data files live in it); ``schemas`` names its
-    folder under the top-level ``schemas/``.
+    ``package`` is the provider's import name: ``questions.yaml`` and ``manifests.yaml`` are
+    read from its folder. ``functions`` are the functions that templates (``{$fn: NAME}``) and
+    rules (``when: {fn: NAME}``) name.
+
+    The JSON Schemas of the kinds it emits are found in the package's ``schemas/`` folder, with
+    nothing to declare; ``schema_folder`` names another folder of the package instead.
+    ``schemas`` is for the layout of this repository's own providers (and of 0.1.0's guide):
+    the name of the provider's folder under the top-level ``schemas/`` of the source tree,
+    which its wheel ships as ``<package>/_schemas``.
     """
 
     def __init__(
-        self, package: str, *, functions: Mapping[str, Function], schemas: str | None = None
+        self,
+        package: str,
+        *,
+        functions: Mapping[str, Function] | None = None,
+        schemas: str | None = None,
+        schema_folder: str | None = None,
     ) -> None:
         self.package = package
-        self.functions = dict(functions)
+        self.functions = dict(functions or {})
         self.schemas = schemas
+        self.schema_folder = schema_folder
 
     @functools.cached_property
     def definition(self) -> Definition:
@@ -254,8 +290,26 @@ class DeclarativeProvider:
         except InvalidYAML as exc:
             raise DefinitionError(f"{source}: not valid YAML: {exc}") from None
         definition = structure(data, Definition, source, DefinitionError)
-        ids = {q.id for q in (*shared_questions(), *self.questions)}
+        shared_ids = {q.id for q in shared_questions()}
+        ids = shared_ids | {q.id for q in self.questions}
         fns = set(self.functions)
+        unknown_defaults = sorted(set(definition.defaults) - shared_ids)
+        if unknown_defaults:
+            raise DefinitionError(
+                f"{source}: $.defaults: {', '.join(unknown_defaults)} is no shared question "
+                f"(shared: {', '.join(sorted(shared_ids))}); give a question of your own its "
+                "default in questions.yaml"
+            )
+        twice = sorted(
+            q.id
+            for q in self.narrowed_questions
+            if q.default is not None and q.id in definition.defaults
+        )
+        if twice:
+            raise DefinitionError(
+                f"{source}: $.defaults: {', '.join(twice)} has a default in questions.yaml "
+                "too; keep one"
+            )
         for index, rule in enumerate(definition.documents):
             _check_template(rule.template, f"$.documents[{index}].template", source, ids, fns)
             if rule.when is not None and rule.when.fn is not None and rule.when.fn not in fns:
@@ -274,11 +328,32 @@ class DeclarativeProvider:
                 raise DefinitionError(
                     f"{source}: $.bundle.perPackage: unknown answer {', '.join(unknown)}"
                 )
+            for name, lines in definition.bundle.files.items():
+                where = f"$.bundle.files[{name!r}]"
+                _check_template(lines, where, source, ids, fns)
+                if any(
+                    isinstance(line, (list, dict)) and not _is_expression(line) for line in lines
+                ):
+                    raise DefinitionError(
+                        f"{source}: {where}: a line is text or an expression, not a list or mapping"
+                    )
         return definition
 
     @functools.cached_property
-    def questions(self) -> tuple[Question, ...]:
+    def _question_file(self) -> tuple[Question, ...]:
         return load_package_questions(self.package)
+
+    @functools.cached_property
+    def questions(self) -> tuple[Question, ...]:
+        """The provider's own questions (those of ``questions.yaml`` that are not shared)."""
+        shared_ids = {q.id for q in shared_questions()}
+        return tuple(q for q in self._question_file if q.id not in shared_ids)
+
+    @functools.cached_property
+    def narrowed_questions(self) -> tuple[Question, ...]:
+        """The entries of ``questions.yaml`` that narrow a shared question (its id)."""
+        shared_ids = {q.id for q in shared_questions()}
+        return tuple(q for q in self._question_file if q.id in shared_ids)
 
     @hookimpl
     def gitops_provider_id(self) -> str:
@@ -293,12 +368,27 @@ class DeclarativeProvider:
         return self.questions
 
     @hookimpl
+    def gitops_narrowed_questions(self) -> Sequence[Question]:
+        return self.narrowed_questions
+
+    @hookimpl
     def gitops_shared_defaults(self) -> Mapping[str, object]:
         return {"outputPath": f"./{self.definition.provider.filename}", **self.definition.defaults}
 
     @hookimpl
     def gitops_schema_dirs(self) -> Sequence[Path]:
-        return [schema_dir(self.package, self.schemas)] if self.schemas else []
+        if self.schema_folder is not None:
+            folder = package_dir(self.package) / self.schema_folder
+            if not folder.is_dir():
+                raise FileNotFoundError(
+                    f"schema_folder={self.schema_folder!r}: {folder} is not a folder"
+                )
+            return [folder]
+        if self.schemas:
+            return [schema_dir(self.package, self.schemas)]
+        here = package_dir(self.package)
+        # _schemas: where the wheels of providers laid out as this repository's are shipped.
+        return [folder for folder in (here / "schemas", here / "_schemas") if folder.is_dir()]
 
     @hookimpl
     def gitops_generate(self, config: GitOpsConfig) -> GeneratedOutput:
@@ -368,6 +458,22 @@ class DeclarativeProvider:
             packages=tuple(packages),
             shared=shared_files,
             entrypoint=self._set_output([entry], bundle.entrypoint_file, len(configs), ctx.notes),
+            files=tuple(
+                self._text_file(name, lines, context(configs[0], bundle.entrypoint))
+                for name, lines in spec.files.items()
+            ),
+        )
+
+    def _text_file(self, name: str, lines: list[Any], context: Context) -> GeneratedOutput:
+        """A ``bundle.files`` entry: its lines filled, those that yield nothing left out."""
+        filled = fill(lines, context, self.functions)
+        text = "".join(f"{line}\n" for line in filled) if isinstance(filled, list) else ""
+        return GeneratedOutput(
+            documents=(),
+            manifests=text,
+            filename=name,
+            description=f"{self.definition.provider.name} needs it in the folder",
+            notes=tuple(context.notes),
         )
 
     def _fill(self, template: dict[str, Any], context: Context) -> dict[str, Any]:
@@ -401,15 +507,18 @@ class DeclarativeProvider:
         )
 
 
-def object_name(context: Context, override: str, max_length: int = 63) -> str:
-    """The objects' name: the ``override`` answer, or the package name made a DNS-1123 label.
+def object_name(context: Context, override: str | None = None, max_length: int = 63) -> str:
+    """The objects' name: the answer to the question ``override`` (a question of the provider
+    that lets the user name the objects), or the package name made a DNS-1123 label.
 
-    Leaves a note when the package name had to change; refuses one with nothing usable in it.
-    With ``--all`` the core names every object (see :class:`BundleContext`).
+    A package whose name another package of the repository shares is named after its path
+    (the ``objectName`` fact). Leaves a note when the package name had to change; refuses one
+    with nothing usable in it (asking for ``override`` when there is one). With ``--all`` the
+    core names every object (see :class:`BundleContext`).
     """
     if context.bundle is not None:
         return context.bundle.name
-    chosen = context.config.provider.get(override)
+    chosen = context.config.provider.get(override) if override else None
     if chosen:
         return str(chosen)
     package_name = context.config.package.name
@@ -422,10 +531,10 @@ def object_name(context: Context, override: str, max_length: int = 63) -> str:
         return str(derived)
     name = to_dns1123_label(package_name, max_length)
     if not name:
-        raise MissingAnswersError(
-            [override],
-            f"package name {package_name!r} cannot become a DNS-1123 name",
-        )
+        reason = f"package name {package_name!r} cannot become a DNS-1123 name"
+        if override is None:
+            raise UsageError(reason)
+        raise MissingAnswersError([override], reason)
     if name != package_name:
         context.note(f"package name {package_name!r} is not a DNS-1123 label; using {name!r}")
     return name

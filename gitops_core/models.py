@@ -200,8 +200,14 @@ class Bundle:
 @attrs.frozen(kw_only=True)
 class BundleOutput:
     """What a provider returns for a set: ``packages`` in the order of the configs, ``shared``
-    files written once for the set, and the ``entrypoint`` file that deploys the folder."""
+    files written once for the set, and the ``entrypoint`` file that deploys the folder.
+
+    ``files``: files the provider's tool needs in the folder that are not manifests (such as
+    Fleet's ``.fleetignore``): their text in ``manifests``, no ``documents``; written with the
+    set, never validated nor applied.
+    """
 
     packages: tuple[GeneratedOutput, ...]
     shared: tuple[GeneratedOutput, ...]
     entrypoint: GeneratedOutput
+    files: tuple[GeneratedOutput, ...] = ()

@@ -38,6 +38,7 @@ from gitops_core.cli.options import (
     QuestionsOptions,
     ValidateOptions,
 )
+from gitops_core.cli.provider import register as register_provider_command
 from gitops_core.errors import GitOpsError, OverwriteRefusedError, ProviderError, UsageError
 
 
@@ -380,6 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("mcp", "serve the gitops tool to AI agents over MCP (stdio)")
     sub.set_defaults(command=Command(McpOptions, cmd_mcp))
+
+    register_provider_command(commands)  # gitops provider new ID
 
     sub = commands.add_parser(
         "completion",

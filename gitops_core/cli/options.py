@@ -64,6 +64,15 @@ class CompletionOptions:
     json: bool
 
 
+@attrs.frozen(kw_only=True)
+class ProviderNewOptions:
+    id: str
+    display_name: str | None
+    dir: str | None
+    force: bool
+    json: bool
+
+
 @attrs.frozen
 class Command(Generic[T]):
     """A subcommand: the options it takes and the function that runs it."""

@@ -1,9 +1,14 @@
-"""An example provider: data files plus one function."""
+"""An example provider: data files (questions.yaml, manifests.yaml, schemas/) plus one
+function."""
 
-from gitops_core.declarative import DeclarativeProvider, object_name
+from __future__ import annotations
 
-provider = DeclarativeProvider(
-    "gitops_example",
-    functions={"name": lambda context: object_name(context, "resourceName")},
-    schemas="example",
-)
+from gitops_core.declarative import Context, DeclarativeProvider, object_name
+
+
+def name(context: Context) -> str:
+    """The ConfigMap's name: the resourceName answer, or the package's name as a label."""
+    return object_name(context, "resourceName")
+
+
+provider = DeclarativeProvider("gitops_example", functions={"name": name})
