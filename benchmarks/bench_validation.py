@@ -429,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
             version_of(tool),
         )
         heavy_single, heavy_batch, heavy_in_process = measure(tool, heavy, args.repeat)
-        section += "\n".join(
+        section += "\n" + "\n".join(
             heavy_rows(heavy_single, heavy_batch, heavy_in_process, args.heavy_docs)
         )
     print(section)

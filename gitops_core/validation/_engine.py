@@ -7,8 +7,6 @@ per document; each document gets the API server's runtime cost budget for all it
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextvars
 import copy
 import functools
@@ -236,9 +234,11 @@ def _convert(instance: Any, schema: JsonSchema) -> Any:
                 if fmt == "duration":
                     return cel.duration(instance)
                 if fmt == "byte":
+                    import base64
+
                     return base64.b64decode(instance, validate=True)
                 return cel.timestamp(instance)
-            except (cel.CelEvalError, binascii.Error, ValueError):
+            except (cel.CelEvalError, ValueError):  # binascii.Error is a ValueError
                 return instance
     return instance
 
@@ -359,9 +359,11 @@ def _is_cidr(text: str) -> bool:
 
 
 def _is_byte(text: str) -> bool:
+    import base64
+
     try:
         base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
+    except ValueError:  # binascii.Error is a ValueError
         return False
     return True
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from typing import Any
 
-from gitops_core.validation.cel import _time
 from gitops_core.validation.cel._errors import CelEvalError, CelSyntaxError, no_overload
 from gitops_core.validation.cel._values import (
     INT64_MAX,
@@ -38,6 +38,14 @@ from gitops_core.validation.cel._values import (
 )
 
 _ABSENT = object()
+
+
+def _t() -> Any:
+    """The timestamp and duration module, imported when a rule first needs it."""
+    from gitops_core.validation.cel import _time
+
+    return _time
+
 
 # --- arithmetic --------------------------------------------------------------------------------
 
@@ -209,7 +217,7 @@ def to_int(x: Value) -> Value:
             raise CelEvalError(f"cannot convert {x!r} to int")
         return _checked_int(int(x))
     if kind is Timestamp:
-        return _time.epoch_seconds(x)
+        return _t().epoch_seconds(x)
     if kind is Duration:
         return x.ns
     raise no_overload("int", x)
@@ -267,7 +275,7 @@ def to_string(x: Value) -> Value:
         except UnicodeDecodeError:
             raise CelEvalError("invalid UTF-8 in bytes") from None
     if kind is Timestamp:
-        return _time.format_timestamp(x)
+        return _t().format_timestamp(x)
     if kind is Duration:
         return format_duration(x)
     as_string = getattr(x, "cel_string", None)
@@ -300,7 +308,7 @@ def to_duration(x: Value) -> Value:
     if type(x) is Duration:
         return x
     if type(x) is str:
-        return _time.parse_duration(x)
+        return _t().parse_duration(x)
     raise no_overload("duration", x)
 
 
@@ -308,9 +316,9 @@ def to_timestamp(x: Value) -> Value:
     if type(x) is Timestamp:
         return x
     if type(x) is str:
-        return _time.parse_timestamp(x)
+        return _t().parse_timestamp(x)
     if type(x) is int:
-        return _time.timestamp_from_seconds(x)
+        return _t().timestamp_from_seconds(x)
     raise no_overload("timestamp", x)
 
 
@@ -944,9 +952,9 @@ def base64_decode(value: Value) -> Value:
 def _timestamp_part(part: str) -> Callable[..., Value]:
     def apply(value: Value, zone: Value = None) -> Value:
         if type(value) is Timestamp and (zone is None or type(zone) is str):
-            return _time.timestamp_part(value, part, zone)
+            return _t().timestamp_part(value, part, zone)
         if type(value) is Duration and zone is None and part in _DURATION_PARTS:
-            return _time.duration_part(value, part)
+            return _t().duration_part(value, part)
         raise no_overload(part, value, *([] if zone is None else [zone]))
 
     return apply

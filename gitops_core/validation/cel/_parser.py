@@ -7,6 +7,7 @@ nodes here, as cel-go expands them while parsing.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -19,8 +20,7 @@ MAX_DEPTH = 250
 #: The longest rule text cel-go parses (its default expression size code point limit).
 MAX_SOURCE = 100_000
 
-_TOKEN = re.compile(
-    r"""
+_TOKEN_PATTERN = r"""
     (?P<space>(?:[ \t\n\r\f]+|//[^\n]*)+)
     |(?P<string>(?i:[rb]|rb|br)?(?:'''(?:[^\\]|\\.)*?'''|\"\"\"(?:[^\\]|\\.)*?\"\"\"
         |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*"))
@@ -30,9 +30,7 @@ _TOKEN = re.compile(
     |(?P<int>0[xX][0-9a-fA-F]+|[0-9]+)
     |(?P<ident>[A-Za-z_][A-Za-z0-9_]*)
     |(?P<op>&&|\|\||==|!=|<=|>=|\.\?|\[\?|[<>!().,\[\]{}?:*/%+-])
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+    """
 _RESERVED = frozenset(
     [
         "as",
@@ -58,10 +56,20 @@ _SIMPLE_ESCAPES = {
     "\\": "\\", '"': '"', "'": "'", "`": "`", "?": "?",
     "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
 }  # fmt: skip
-_ESCAPE = re.compile(
-    r"\\(?:[xX]([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([0-3][0-7]{2})|(.))",
-    re.DOTALL,
+_ESCAPE_PATTERN = (
+    r"\\(?:[xX]([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([0-3][0-7]{2})|(.))"
 )
+
+
+@functools.cache
+def _token() -> re.Pattern[str]:
+    """The lexer's pattern, compiled on first use (import stays cheap)."""
+    return re.compile(_TOKEN_PATTERN, re.VERBOSE | re.DOTALL)
+
+
+@functools.cache
+def _escape() -> re.Pattern[str]:
+    return re.compile(_ESCAPE_PATTERN, re.DOTALL)
 
 
 class Token:
@@ -200,7 +208,7 @@ class Macro(Expr):
 def tokenize(source: str) -> list[Token]:
     tokens: list[Token] = []
     position = 0
-    match_at = _TOKEN.match
+    match_at = _token().match
     while position < len(source):
         match = match_at(source, position)
         if match is None:
@@ -245,7 +253,7 @@ def _unescape(body: str) -> str:
 
     if "\\" not in body:
         return body
-    return _ESCAPE.sub(replace, body)
+    return _escape().sub(replace, body)
 
 
 def _unescape_bytes(body: str) -> bytes:
@@ -258,7 +266,7 @@ def _unescape_bytes(body: str) -> bytes:
             out += body[at:end].encode("utf-8")
             at = end
             continue
-        match = _ESCAPE.match(body, at)
+        match = _escape().match(body, at)
         if match is None:
             raise CelSyntaxError("invalid escape at the end of a bytes literal")
         if match.group(1) or match.group(4):
