@@ -64,10 +64,17 @@ def _required(
 def _additional_properties(
     validator: Validator, additional: Any, instance: Any, schema: JsonSchema
 ) -> Iterator[ValidationError]:
-    if additional is not False or not isinstance(instance, dict) or "patternProperties" in schema:
+    if not isinstance(instance, dict) or "patternProperties" in schema:
         yield from _ADDITIONAL_PROPERTIES(validator, additional, instance, schema)
         return
     known = schema.get("properties", {})
+    if isinstance(additional, dict):
+        for name, value in instance.items():
+            if name not in known and not _trivially_valid(additional, value):
+                yield from validator.descend(value, additional, path=name)
+        return
+    if additional is not False:
+        return
     for name in instance:
         if name not in known:
             yield ValidationError(f"unknown field {name!r}", path=(name,))
@@ -408,9 +415,61 @@ def _as_list(types: str | list[str]) -> list[str]:
     return [types] if isinstance(types, str) else list(types)
 
 
+_BASE_PROPERTIES = _BASE.VALIDATORS["properties"]
+_BASE_ITEMS = _BASE.VALIDATORS["items"]
+_LEAF_KEYS = frozenset({"type", "default"})
+_LEAF_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+}
+
+
+def _trivially_valid(schema: Any, value: Any) -> bool:
+    """A leaf schema that only names a type, and a value of that type: no error possible, so
+    no need for jsonschema's descent (the most common case, and its costliest step)."""
+    if not isinstance(schema, dict) or len(schema) > 2 or not schema.keys() <= _LEAF_KEYS:
+        return False
+    name = schema.get("type")
+    types = _LEAF_TYPES.get(name) if isinstance(name, str) else None
+    if types is None:
+        return False
+    kind = type(value)
+    return kind in types and (kind is not bool or types == (bool,))
+
+
+def _properties(
+    validator: Validator, properties: JsonSchema, instance: Any, schema: JsonSchema
+) -> Iterator[ValidationError]:
+    if not isinstance(instance, dict):
+        return
+    for name, sub in properties.items():
+        if name in instance:
+            value = instance[name]
+            if not _trivially_valid(sub, value):
+                yield from validator.descend(value, sub, path=name, schema_path=name)
+
+
+def _items(
+    validator: Validator, items: Any, instance: Any, schema: JsonSchema
+) -> Iterator[ValidationError]:
+    if not isinstance(instance, list) or "prefixItems" in schema:
+        yield from _BASE_ITEMS(validator, items, instance, schema)
+        return
+    if items is False:
+        yield from _BASE_ITEMS(validator, items, instance, schema)
+        return
+    for index, item in enumerate(instance):
+        if not _trivially_valid(items, item):
+            yield from validator.descend(item, items, path=index)
+
+
 _StrictValidator = validators.extend(  # type: ignore[no-untyped-call]
     _BASE,
     {
+        "properties": _properties,
+        "items": _items,
         "pattern": _pattern,
         "required": _required,
         "additionalProperties": _additional_properties,
