@@ -5,10 +5,12 @@ The library API is one module per stage, in the order data flows (``docs/archite
 → :mod:`gitops_core.validation` → :mod:`gitops_core.output`, with providers from
 :class:`gitops_core.plugins.Providers` and the step-by-step journey in
 :mod:`gitops_core.sessions`. Provider authors need :data:`hookimpl`, :mod:`gitops_core.models`,
-:mod:`gitops_core.errors` and, for declarative providers, :mod:`gitops_core.declarative`.
+:mod:`gitops_core.errors`, for declarative providers :mod:`gitops_core.declarative`, and for
+their tests :mod:`gitops_core.testing`; ``docs/providers.md`` is their guide (``gitops provider
+new ID`` starts one), and :class:`GitOpsGenerator` the hooks a provider written as code has.
 """
 
-from gitops_core.hookspecs import hookimpl
+from gitops_core.hookspecs import GitOpsGenerator, hookimpl
 from gitops_core.models import (
     DetectedPackage,
     GeneratedOutput,
@@ -21,6 +23,7 @@ __all__ = [
     "DetectedPackage",
     "GeneratedOutput",
     "GitOpsConfig",
+    "GitOpsGenerator",
     "Option",
     "Question",
     "hookimpl",

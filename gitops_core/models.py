@@ -113,7 +113,7 @@ class Question:
 class GitOpsConfig:
     """Everything a provider needs to generate: the package and every answer, coerced.
 
-    ``shared`` holds the answers to the shared questions (SPEC §3), ``provider`` the answers to
+    ``shared`` holds the answers to the shared questions (docs/providers.md), ``provider`` those to
     the provider's own questions. ``repo_path`` is the package's path inside the Git repository
     (``gitRepoPath``), already normalised: ``/``-separated, no leading ``./``, ``.`` for the root.
     ``facts`` carries what generation may need from the package and the local checkout (the

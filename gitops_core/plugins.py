@@ -12,7 +12,6 @@ and :class:`Provider`, never ``pm.hook``.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -275,6 +274,8 @@ def _hook_problems(pm: pluggy.PluginManager, plugin: object) -> Iterable[str]:
             continue
         spec = specs.get(attribute)
         if spec is None:
+            import difflib  # only for a provider that is broken
+
             guess = difflib.get_close_matches(attribute, specs, n=1)
             hint = f"; did you mean {guess[0]}?" if guess else f" (hooks: {', '.join(specs)})"
             yield f"unknown hook {attribute}{hint}"

@@ -1,5 +1,5 @@
 """What we write behaves right in a cluster, not only validates: namespaces, refs, credentials,
-names, Helm releases, reused sources and checks against the checkout (SPEC §3, §5), on real
+names, Helm releases, reused sources and checks against the checkout (docs/manifests.md), on real
 Git repositories made in temporary folders, for both providers."""
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ def expected(provider_id: str, question_id: str, answer: str) -> object:
     scp_like = re.fullmatch(r"([^@/:\s]+@)?([^@/:\s]+):([^\s]+)", answer)
     if question_id == "gitRepoUrl" and provider_id == "flux" and scp_like and "://" not in answer:
         user, host, path = scp_like.groups()
-        return f"ssh://{user or ''}{host}/{path.lstrip('/')}"  # SPEC: Flux clones ssh:// only
+        return f"ssh://{user or ''}{host}/{path.lstrip('/')}"  # Flux clones ssh:// only
     if question_id == "gitRepoPath":
         return normalize_repo_path(answer)
     if question_id in ("fluxNamespace", "resourceName") and provider_id == "flux":

@@ -6,7 +6,7 @@ gitops-flux from this checkout, and driven through the installed ``gitops`` comm
 
 "Slow" is not a fault gitops judges: a provider's ``generate`` is computation over answers, and
 no time limit would fit every machine. gitops waits for it; Ctrl-C (SIGINT) stops it at once with
-"interrupted; nothing was written" (exit 130), and nothing is written.
+"interrupted (Ctrl-C); nothing was written" (exit 130), and nothing is written.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from conftest import EXAMPLES, ROOT, args_for, interruptible
 pytestmark = pytest.mark.slow
 
 DISTRIBUTION = "gitops-hostile"
-FAULTS = ("broken", "raises", "wrongtype", "invalid", "slow", "badname")
+FAULTS = ("broken", "raises", "wrongtype", "invalid", "slow", "badname", "misspelt")
 
 PYPROJECT = f"""
 [build-system]
@@ -44,6 +44,7 @@ wrongtype = "gitops_hostile:wrongtype"
 invalid = "gitops_hostile:invalid"
 slow = "gitops_hostile:slow"
 badname = "gitops_hostile:badname"
+misspelt = "gitops_hostile:misspelt"
 
 [tool.hatch.build.targets.wheel]
 packages = ["gitops_hostile"]
@@ -107,6 +108,15 @@ class Hostile:
 raises, wrongtype, invalid, slow, badname = map(
     Hostile, ["raises", "wrongtype", "invalid", "slow", "badname"]
 )
+
+
+class Misspelt(Hostile):
+    @hookimpl
+    def gitops_generat(self, config):
+        raise AssertionError("never called: the provider does not load")
+
+
+misspelt = Misspelt("misspelt")
 '''
 
 
@@ -177,6 +187,10 @@ def test_providers_lists_the_good_and_names_the_bad_distribution(
         ("broken", "could not load provider 'broken': ModuleNotFoundError"),
         ("raises", "gitops_generate raised RuntimeError: boom"),
         ("wrongtype", "gitops_generate returned dict, not GeneratedOutput"),
+        (
+            "misspelt",
+            "provider 'misspelt': unknown hook gitops_generat; did you mean gitops_generate?",
+        ),
     ],
 )
 def test_a_failing_provider_is_exit_4_naming_its_distribution(
@@ -232,7 +246,7 @@ def test_a_slow_provider_is_waited_for_and_ctrl_c_stops_it_cleanly(
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=10)
     assert process.returncode == 130
-    assert stderr.strip() == "gitops: interrupted; nothing was written"
+    assert stderr.strip() == "gitops: interrupted (Ctrl-C); nothing was written"
     assert list(tmp_path.iterdir()) == []
 
 

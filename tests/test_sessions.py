@@ -1,4 +1,4 @@
-"""Sessions: the PRD journeys stage by stage, resumable across processes, safe under faults."""
+"""Sessions: the user's journeys stage by stage, resumable across processes, safe under faults."""
 
 from __future__ import annotations
 

@@ -81,7 +81,7 @@ def load_package_questions(package: str, resource: str = "questions.yaml") -> tu
 
 @functools.cache
 def shared_questions() -> tuple[Question, ...]:
-    """The questions every provider asks (SPEC §3), in the order they are asked."""
+    """The questions every provider asks, in the order they are asked (docs/providers.md)."""
     return load_package_questions("gitops_core.questions", "shared.yaml")
 
 

@@ -146,7 +146,7 @@ class Sessions:
     def select_package(
         self, session_id: str, *, index: int | None = None, path: str | None = None
     ) -> Step:
-        """Pick a detected package by index, or name any folder (journey 4: "where is it?")."""
+        """Pick a detected package by index, or name any folder (the user says where it is)."""
         if (index is None) == (path is None):
             raise UsageError("select a package by its index or by a path, not both or neither")
         with self.store.step(session_id) as state:
