@@ -372,8 +372,8 @@ _QUALIFIED_NAME_RULE = (
     "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
     "with an alphanumeric character (e.g. 'MyName', or 'my.name', or '123-abc')"
 )
-_QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
-_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\Z")
+_QUALIFIED_NAME = r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z"
+_LABEL_VALUE = r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\Z"
 
 
 def qualified_name_errors(key: str) -> list[str]:
@@ -391,7 +391,7 @@ def qualified_name_errors(key: str) -> list[str]:
         errors.append("name part must be non-empty")
     elif len(name) > 63:
         errors.append("name part must be no more than 63 characters")
-    elif not _QUALIFIED_NAME.match(name):
+    elif not re.match(_QUALIFIED_NAME, name):
         errors.append(_QUALIFIED_NAME_RULE)
     return errors
 
@@ -417,7 +417,7 @@ def _metadata_problems(metadata: dict[str, Any], problem: Any) -> Iterator[Probl
         for key, value in labels.items():
             for error in qualified_name_errors(key):
                 yield problem(_render_path(("metadata", "labels", key)), f"key {key!r}: {error}")
-            if isinstance(value, str) and not (len(value) <= 63 and _LABEL_VALUE.match(value)):
+            if isinstance(value, str) and not (len(value) <= 63 and re.match(_LABEL_VALUE, value)):
                 reason = (
                     "must be no more than 63 characters"
                     if len(value) > 63

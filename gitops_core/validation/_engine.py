@@ -71,7 +71,7 @@ def _additional_properties(
     if isinstance(additional, dict):
         for name, value in instance.items():
             if name not in known and not _trivially_valid(additional, value):
-                yield from validator.descend(value, additional, path=name)
+                yield from validator.descend(value, additional, path=name)  # type: ignore[attr-defined]
         return
     if additional is not False:
         return
@@ -310,14 +310,14 @@ def _format(
 
 
 def _is_datetime(text: str) -> bool:
-    return _DATETIME.match(text) is not None and _parses_as_time(text)
+    return re.match(_DATETIME, text) is not None and _parses_as_time(text)
 
 
 def _parses_as_time(text: str) -> bool:
     try:
         cel.timestamp(re.sub(r"^(\d{4}-\d{2}-\d{2})[ ]", r"\1T", text).replace("z", "Z"))
     except cel.CelEvalError:
-        return _DATETIME_NO_ZONE.match(text) is not None
+        return re.match(_DATETIME_NO_ZONE, text) is not None
     return True
 
 
@@ -339,7 +339,7 @@ def _is_duration(text: str) -> bool:
         cel.duration(text)
         return True
     except cel.CelEvalError:
-        return _WORD_DURATION.match(text) is not None
+        return re.match(_WORD_DURATION, text) is not None
 
 
 def _is_ip(version: int) -> Any:
@@ -376,15 +376,17 @@ def _is_byte(text: str) -> bool:
 
 
 def _full(pattern: str) -> Any:
-    compiled = re.compile(pattern)
-    return lambda text: compiled.fullmatch(text) is not None
+    """A whole-text check by ``pattern``, compiled on first use (import stays cheap)."""
+
+    def check(text: str) -> bool:
+        return re.fullmatch(pattern, text) is not None  # re caches the compiled pattern
+
+    return check
 
 
-_DATETIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?\Z"
-)
-_DATETIME_NO_ZONE = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\Z")
-_WORD_DURATION = re.compile(
+_DATETIME = r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?\Z"
+_DATETIME_NO_ZONE = r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\Z"
+_WORD_DURATION = (
     r"\s*[0-9]+\s*(ns|us|µs|ms|s|m|h|d|w|nanoseconds?|microseconds?|milliseconds?|seconds?|"
     r"minutes?|hours?|days?|weeks?)\s*\Z"
 )
@@ -448,7 +450,9 @@ def _properties(
         if name in instance:
             value = instance[name]
             if not _trivially_valid(sub, value):
-                yield from validator.descend(value, sub, path=name, schema_path=name)
+                yield from validator.descend(  # type: ignore[attr-defined]
+                    value, sub, path=name, schema_path=name
+                )
 
 
 def _items(
@@ -462,7 +466,7 @@ def _items(
         return
     for index, item in enumerate(instance):
         if not _trivially_valid(items, item):
-            yield from validator.descend(item, items, path=index)
+            yield from validator.descend(item, items, path=index)  # type: ignore[attr-defined]
 
 
 _StrictValidator = validators.extend(  # type: ignore[no-untyped-call]

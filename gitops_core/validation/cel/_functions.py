@@ -194,10 +194,8 @@ def index(target: Value, key: Value, optional: bool = False) -> Value:
 
 # --- conversions -------------------------------------------------------------------------------
 
-_DECIMAL = re.compile(r"[-+]?[0-9]+\Z")
-_FLOAT = re.compile(
-    r"[-+]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|inf|infinity|nan)\Z", re.IGNORECASE
-)
+_DECIMAL = r"[-+]?[0-9]+\Z"
+_FLOAT = r"(?i)[-+]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|inf|infinity|nan)\Z"
 _TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 
@@ -213,7 +211,7 @@ def to_int(x: Value) -> Value:
             raise CelEvalError("integer overflow: double out of the int range")
         return int(x)
     if kind is str:
-        if not _DECIMAL.match(x):
+        if not re.match(_DECIMAL, x):
             raise CelEvalError(f"cannot convert {x!r} to int")
         return _checked_int(int(x))
     if kind is Timestamp:
@@ -240,7 +238,7 @@ def to_uint(x: Value) -> Value:
             raise CelEvalError("unsigned integer overflow: double out of the uint range")
         return UInt(int(x))
     if kind is str:
-        if not _DECIMAL.match(x) or x.startswith("-"):
+        if not re.match(_DECIMAL, x) or x.startswith("-"):
             raise CelEvalError(f"cannot convert {x!r} to uint")
         return _uint(int(x))
     raise no_overload("uint", x)
@@ -253,7 +251,7 @@ def to_double(x: Value) -> Value:
     if kind is int or kind is UInt:
         return float(x)
     if kind is str:
-        if not _FLOAT.match(x):
+        if not re.match(_FLOAT, x):
             raise CelEvalError(f"cannot convert {x!r} to double")
         return float(x)
     raise no_overload("double", x)
@@ -577,7 +575,7 @@ def _round_half_even(value: float, digits: int) -> str:
     return f"{value:.{digits}f}"
 
 
-_FORMAT_CLAUSE = re.compile(r"%(?:\.([0-9]+))?([a-zA-Z%])")
+_FORMAT_CLAUSE = r"%(?:\.([0-9]+))?([a-zA-Z%])"
 
 
 def format_string(template: Value, args: Value) -> Value:
@@ -593,7 +591,7 @@ def format_string(template: Value, args: Value) -> Value:
             out.append(template[at:])
             break
         out.append(template[at:found])
-        match = _FORMAT_CLAUSE.match(template, found)
+        match = re.compile(_FORMAT_CLAUSE).match(template, found)
         if match is None:
             raise CelEvalError("error during formatting: unterminated format clause")
         precision, verb = match.group(1), match.group(2)
