@@ -403,3 +403,26 @@ def test_the_cost_budget_is_shared_by_a_documents_rules() -> None:
         "spec: validation failed due to running out of cost budget, no further validation rules "
         "will be run"
     ]
+
+
+def test_escaped_property_names_in_rules() -> None:
+    store = crd_store(
+        {
+            "type": "object",
+            "properties": {
+                "max-size": {"type": "integer"},
+                "namespace": {"type": "string"},
+                "a.b/c": {"type": "string"},
+            },
+            "x-kubernetes-validations": [
+                {"rule": "self.max__dash__size <= 10", "message": "too big"},
+                {"rule": "!has(self.__namespace__) || self.__namespace__ != 'kube-system'"},
+                {"rule": "!has(self.a__dot__b__slash__c) || self.a__dot__b__slash__c == 'x'"},
+            ],
+        }
+    )
+    assert check(widget("{max-size: 5, namespace: apps, a.b/c: x}"), store) == []
+    assert check(widget("{max-size: 50, a.b/c: z}"), store) == [
+        "spec: failed rule: !has(self.a__dot__b__slash__c) || self.a__dot__b__slash__c == 'x'",
+        "spec: too big",
+    ]

@@ -219,12 +219,16 @@ class Compiler:
 
     @staticmethod
     def _select(operand: Closure, field: str) -> Closure:
+        escaped = unescape_field(field)
+
         def select(a: Activation) -> Value:
             target = operand(a)
             if type(target) is dict:
                 value = target.get(field, _ABSENT)
                 if value is _ABSENT:
-                    raise CelEvalError(f"no such key: {field}")
+                    value = target.get(escaped, _ABSENT) if escaped else _ABSENT
+                    if value is _ABSENT:
+                        raise CelEvalError(f"no such key: {field}")
                 return value
             if type(target) is Optional:
                 if not target.present:
@@ -445,6 +449,7 @@ class Compiler:
     def _has(self, argument: Expr) -> Closure:
         assert isinstance(argument, Select)
         field = argument.field
+        escaped = unescape_field(field)
         operand = self.compile(argument.operand)
 
         def has(a: Activation) -> Value:
@@ -454,10 +459,41 @@ class Compiler:
                     return False
                 target = target.value
             if type(target) is dict:
-                return field in target
+                return field in target or (escaped is not None and escaped in target)
             raise CelEvalError(f"no such overload: has() on {type_name(target)}")
 
         return has
+
+
+_RESERVED = frozenset(
+    {
+        "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for",
+        "function", "if", "import", "let", "loop", "package", "namespace", "return", "var",
+        "void", "while",
+    }
+)  # fmt: skip
+_ESCAPES = {"__underscores__": "__", "__dot__": ".", "__dash__": "-", "__slash__": "/"}
+
+
+def unescape_field(field: str) -> str | None:
+    """The property a field name written in CEL stands for, when Kubernetes escaped it:
+    ``x__dash__y`` is ``x-y``, ``__namespace__`` is ``namespace`` (None when not escaped)."""
+    if "__" not in field:
+        return None
+    if field.startswith("__") and field.endswith("__") and field[2:-2] in _RESERVED:
+        return field[2:-2]
+    out, at = [], 0
+    while at < len(field):
+        for escape, plain in _ESCAPES.items():
+            if field.startswith(escape, at):
+                out.append(plain)
+                at += len(escape)
+                break
+        else:
+            out.append(field[at])
+            at += 1
+    unescaped = "".join(out)
+    return unescaped if unescaped != field else None
 
 
 def _restore(a: Activation, name: str, saved: Value) -> None:
