@@ -14,8 +14,14 @@ deploying it:
 * Kustomize: a base and dev/staging/prod overlays, sometimes a ``kind: Component``;
 * a folder of raw manifests (multi-document YAML, JSON), sometimes with a ``crds/`` folder.
 
-Beside the services: library charts under ``libs/charts`` (not deployable), per-cluster folders of
-Flux/Argo CD objects under ``platform/clusters``, docs, and hidden ``.github`` workflows.
+Beside the services: library charts under ``libs/charts`` (not deployable), docs, hidden
+``.github`` workflows, and the platform's GitOps objects, which deploy some services already:
+``platform/flux-system`` (``flux bootstrap``'s folder: its GitRepository names this repository,
+its Kustomization applies ``platform/clusters/prod-eu``) and per-cluster folders of Flux and
+Argo CD objects under ``platform/clusters``: Argo CD Applications of overlays (dev, prod-us), an
+ApplicationSet whose Git directories generator matches every staging overlay, and Flux
+Kustomizations and HelmReleases of manifest folders and charts (prod-eu). :attr:`Stats.managed`
+lists the packages those objects deploy.
 """
 
 from __future__ import annotations
@@ -41,12 +47,16 @@ class Stats:
     packages: Mapping[str, str] = field(repr=False)
     #: Library charts and kustomize components: marked like packages, yet not deployable.
     not_deployable: int = 0
+    #: Packages the platform's Flux and Argo CD objects deploy (detection's ``managed_by``).
+    managed: frozenset[str] = frozenset()
 
     @property
     def by_type(self) -> dict[str, int]:
         return dict(Counter(self.packages.values()))
 
 
+CLUSTERS = ("dev", "staging", "prod-eu", "prod-us")
+REPOSITORY = "https://git.example.com/monorepo.git"
 DOMAINS = ("payments", "search", "identity", "catalog", "orders", "media", "growth", "infra")
 LANGUAGES = ("py", "go", "ts")
 
@@ -65,6 +75,7 @@ def build_monorepo(
     while remaining > 0:
         remaining -= writer.service(index, remaining)
         index += 1
+    writer.platform_objects()
     if huge_manifest_mb:
         writer.huge_manifest(huge_manifest_mb)
     return Stats(
@@ -74,6 +85,7 @@ def build_monorepo(
         bytes=writer.bytes,
         packages=dict(sorted(writer.packages.items())),
         not_deployable=writer.not_deployable,
+        managed=frozenset(writer.managed),
     )
 
 
@@ -86,6 +98,9 @@ class _Writer:
         self.folders: set[Path] = set()
         self.packages: dict[str, str] = {}
         self.not_deployable = 0
+        self.managed: set[str] = set()
+        #: Deployment folders by kind: charts, kustomize deploy/ folders, manifest folders.
+        self.deployments: dict[str, list[str]] = {"helm": [], "kustomize": [], "raw": []}
 
     def write(self, rel: str, content: str) -> None:
         path = self.root / rel
@@ -119,16 +134,40 @@ class _Writer:
             self.not_deployable += 1
 
     def platform(self) -> int:
-        """Per-cluster folders of Flux and Argo CD objects: raw-manifest packages."""
-        count = 0
-        for cluster in ("dev", "staging", "prod-eu", "prod-us"):
+        """The platform's folders (Flux's installation, one per cluster): their count now, their
+        objects once the services exist (:meth:`platform_objects`)."""
+        self.package("platform/flux-system", "kustomize")
+        for cluster in CLUSTERS:
+            self.package(f"platform/clusters/{cluster}", "raw-manifests")
+        return 1 + len(CLUSTERS)
+
+    def platform_objects(self) -> None:
+        """Flux and Argo CD objects that deploy some of the services (see the module doc)."""
+        flux = "platform/flux-system"
+        self.write(f"{flux}/kustomization.yaml", _kustomization(["gotk-components.yaml",
+                                                                  "gotk-sync.yaml"]))  # fmt: skip
+        self.write(f"{flux}/gotk-components.yaml", _namespace("flux-system"))
+        self.write(f"{flux}/gotk-sync.yaml", _gotk_sync("./platform/clusters/prod-eu"))
+        self.managed.add("platform/clusters/prod-eu")
+        kustomize, helm, raw = (self.deployments[k][:8] for k in ("kustomize", "helm", "raw"))
+        for cluster, env in (("dev", "dev"), ("prod-us", "prod")):
             base = f"platform/clusters/{cluster}"
-            for app in range(8):
-                self.write(f"{base}/app-{app}.yaml", _argo_application(f"app-{app}", cluster))
+            for index, deploy in enumerate(kustomize):
+                overlay = f"{deploy}/overlays/{env}"
+                self.write(f"{base}/app-{index}.yaml", _argo_application(f"app-{index}", overlay))
+                self.managed.update((overlay, f"{deploy}/base"))
             self.write(f"{base}/README.md", f"# {cluster}\n")
-            self.package(base, "raw-manifests")
-            count += 1
-        return count
+        self.write("platform/clusters/staging/apps.yaml", _application_set())
+        for deploy in self.deployments["kustomize"]:
+            self.managed.update((f"{deploy}/overlays/staging", f"{deploy}/base"))
+        documents = [_flux_kustomization(f"raw-{i}", folder) for i, folder in enumerate(raw)]
+        documents += [_helm_release(f"chart-{i}", chart) for i, chart in enumerate(helm)]
+        self.write("platform/clusters/prod-eu/apps.yaml", "---\n".join(documents))
+        for folder in raw:  # without a kustomization: the whole tree, crds/ included
+            self.managed.update(
+                p for p in self.packages if p == folder or p.startswith(folder + "/")
+            )
+        self.managed.update(helm)
 
     def huge_manifest(self, megabytes: int) -> None:
         path = self.root / "platform/clusters/prod-eu/huge-configmap.yaml"
@@ -209,11 +248,13 @@ class _Writer:
         if rng.random() < 0.15:
             self.write(f"{chart}/crds/{name}.yaml", _crd(name))
         self.package(chart, "helm")
+        self.deployments["helm"].append(chart)
         return 1
 
     def kustomize(self, base: str, name: str) -> int:
         rng = self.rng
         deploy = f"{base}/deploy"
+        self.deployments["kustomize"].append(deploy)
         self.write(f"{deploy}/base/kustomization.yaml", _kustomization(["deployment.yaml"]))
         self.write(f"{deploy}/base/deployment.yaml", _deployment(name))
         self.write(f"{deploy}/base/service.yaml", _service(name))
@@ -234,6 +275,7 @@ class _Writer:
     def raw(self, base: str, name: str, *, crds_allowed: bool) -> int:
         rng = self.rng
         folder = f"{base}/manifests"
+        self.deployments["raw"].append(folder)
         self.write(f"{folder}/deployment.yaml", _deployment(name) + "---\n" + _service(name))
         self.write(f"{folder}/configmap.json", _configmap_json(name))
         for extra in range(rng.randint(1, 4)):
@@ -401,11 +443,60 @@ def _configmap_json(name: str) -> str:
     )
 
 
-def _argo_application(name: str, cluster: str) -> str:
+def _argo_application(name: str, path: str) -> str:
     return (
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
-        f"metadata:\n  name: {name}-{cluster}\n  namespace: argocd\nspec:\n  project: default\n"
-        "  source:\n    repoURL: https://git.example.com/monorepo.git\n"
-        f"    path: services/{name}\n    targetRevision: main\n"
+        f"metadata:\n  name: {name}\n  namespace: argocd\nspec:\n  project: default\n"
+        f"  source:\n    repoURL: {REPOSITORY}\n"
+        f"    path: {path}\n    targetRevision: main\n"
         f"  destination:\n    server: https://kubernetes.default.svc\n    namespace: {name}\n"
+    )
+
+
+def _application_set() -> str:
+    return (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\n"
+        "metadata:\n  name: staging\n  namespace: argocd\nspec:\n  goTemplate: true\n"
+        f"  generators:\n    - git:\n        repoURL: {REPOSITORY}\n        revision: main\n"
+        "        directories:\n          - path: services/*/*/deploy/overlays/staging\n"
+        "  template:\n    metadata:\n      name: '{{index .path.segments 2}}-staging'\n"
+        "    spec:\n      project: default\n      source:\n"
+        f"        repoURL: {REPOSITORY}\n        targetRevision: main\n"
+        "        path: '{{.path.path}}'\n      destination:\n"
+        "        server: https://kubernetes.default.svc\n        namespace: staging\n"
+    )
+
+
+def _namespace(name: str) -> str:
+    return f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n"
+
+
+def _gotk_sync(path: str) -> str:
+    return (
+        "# This manifest was generated by flux. DO NOT EDIT.\n---\n"
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+        "metadata:\n  name: flux-system\n  namespace: flux-system\n"
+        f"spec:\n  interval: 1m0s\n  ref:\n    branch: main\n  url: {REPOSITORY}\n---\n"
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        "metadata:\n  name: flux-system\n  namespace: flux-system\n"
+        f"spec:\n  interval: 10m0s\n  path: {path}\n  prune: true\n"
+        "  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
+    )
+
+
+def _flux_kustomization(name: str, path: str) -> str:
+    return (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        f"metadata:\n  name: {name}\n  namespace: flux-system\n"
+        f"spec:\n  interval: 10m\n  path: ./{path}\n  prune: true\n"
+        "  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
+    )
+
+
+def _helm_release(name: str, chart: str) -> str:
+    return (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+        f"metadata:\n  name: {name}\n  namespace: flux-system\n"
+        f"spec:\n  interval: 10m\n  chart:\n    spec:\n      chart: ./{chart}\n"
+        "      sourceRef:\n        kind: GitRepository\n        name: flux-system\n"
     )

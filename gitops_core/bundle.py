@@ -1,5 +1,23 @@
 """Every package at once (``generate --all``): one folder, a file per package, one entry point.
 
+**What is deployed** (SPEC §4): every detected package that nothing deploys yet. Left out, each
+with its reason (:class:`Skipped`), unless the caller includes that reason:
+
+* ``managed`` — Flux or Argo CD objects of the repository already deploy it (its
+  ``managed_by``, see :mod:`gitops_core.detection.gitops`);
+* ``flux-installation`` — Flux's own installation (``flux-system``, a ``FluxInstance``);
+* ``gitops-config`` — a folder holding only Flux or Argo CD objects that deploy this repository
+  (an entry point; this tool's own output among them, an earlier ``--all`` folder too);
+* ``test-fixture``, ``docs``, ``example`` — by a folder of its path (``testdata/``, ``docs/``...);
+* ``base`` — a package a kustomization of the repository builds (its local ``resources``,
+  ``bases`` or ``components``): the overlays that build it deploy its objects.
+
+``only`` globs select packages by path as ``exclude`` globs remove them. Overlays of one base
+deployed together are usually environments (dev, staging, prod): they are reported as such
+(:class:`Environment`), and each keeps the namespace it declares, which the configure stage
+makes its default. When nothing is left to deploy, :class:`NothingToDeploy` (exit code 0) says
+so, with what was left out.
+
 The core decides what must hold across the set and the provider renders it:
 
 * **names** — each package's objects and file are named after the package's path (relative to the
@@ -13,33 +31,33 @@ The core decides what must hold across the set and the provider renders it:
   answers a provider declares per package, such as an object name) are refused.
 * **the provider** — :meth:`Provider.generate_all` gets every package's config and a
   :class:`Bundle` (the folder's path in the repository, the names) and returns a
-  :class:`BundleOutput`: one file per package, files shared by the set (Flux's
-  ``GitRepository``) and the entry point that deploys the folder.
+  :class:`BundleOutput`: one file per package (or none, when the provider deploys the set through
+  one generating object in a shared file, such as an Argo CD ApplicationSet), files shared by
+  the set (Flux's ``GitRepository``) and the entry point that deploys the folder.
 * **checks** — every file name and every kind + namespace + name is unique, and every document
   is validated, before anything is written; an existing different file is refused (without
   ``force``) before anything is written; each file is written atomically.
 
 The entry point's file is always ``_entrypoint.yaml``: a folder holding one is the output of an
-earlier ``--all`` run (of any provider), not a package, and is skipped with a note, as is
-anything inside the output folder.
+earlier ``--all`` run (of any provider), and anything inside the output folder is left out.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import os
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import attrs
 
 from gitops_core.checks import inside
 from gitops_core.configuration import configure, repository_names
 from gitops_core.detection import CHART_FILE, KUSTOMIZATION_FILES, detect
-from gitops_core.errors import PerPackageAnswersError, ProviderError, UsageError
-from gitops_core.git import git_facts
+from gitops_core.detection.contents import package_contents
+from gitops_core.detection.kustomize import local_references, resolve
+from gitops_core.errors import GitOpsError, PerPackageAnswersError, ProviderError, UsageError
+from gitops_core.git import GitFacts, git_facts
 from gitops_core.models import (
     ENTRYPOINT_FILE,
     Bundle,
@@ -51,16 +69,24 @@ from gitops_core.models import (
 )
 from gitops_core.naming import label, object_names, source_name
 from gitops_core.output import WriteResult, write_outputs
+from gitops_core.output.write import MAX_COMPARE_BYTES, Status
 from gitops_core.validation import check_outputs
 
 if TYPE_CHECKING:
     from gitops_core.plugins import Provider
 
 __all__ = [
+    "INCLUDE",
     "Bundle",
     "BundleOutput",
     "BundleResult",
+    "Environment",
+    "NothingToDeploy",
+    "Plan",
+    "Skipped",
     "generate_all",
+    "plan_all",
+    "preview",
     "write_bundle",
 ]
 
@@ -69,8 +95,96 @@ PER_PACKAGE_ANSWERS = ("gitRepoPath", "outputPath")
 #: Files that would turn the folder into something else for kustomize, Flux or Argo CD.
 _MARKER_FILES = frozenset({*KUSTOMIZATION_FILES, CHART_FILE})
 
-
 Role = Literal["package", "shared", "entrypoint"]
+
+#: Why a package is left out of a set.
+Reason = Literal[
+    "managed",
+    "flux-installation",
+    "gitops-config",
+    "test-fixture",
+    "docs",
+    "example",
+    "base",
+    "excluded",
+    "output",
+]
+#: What ``include`` may name (``--include``), and the reasons each one lifts.
+INCLUDE: Mapping[str, tuple[Reason, ...]] = {
+    "managed": ("managed",),
+    "bases": ("base",),
+    "fixtures": ("test-fixture",),
+    "docs": ("docs",),
+    "examples": ("example",),
+    "gitops-config": ("gitops-config",),
+    "flux": ("flux-installation",),
+    "all": (
+        "managed", "base", "test-fixture", "docs", "example", "gitops-config", "flux-installation",
+    ),
+}  # fmt: skip
+_WHY: Mapping[Reason, str] = {
+    "managed": "already deployed by Flux or Argo CD objects of the repository",
+    "flux-installation": "Flux's own installation",
+    "gitops-config": "only Flux or Argo CD objects that deploy this repository (an entry point)",
+    "test-fixture": "test fixtures",
+    "docs": "documentation",
+    "example": "examples",
+    "base": "Kustomize bases that overlays build",
+    "excluded": "left out by --exclude or --only",
+    "output": "inside the output folder",
+}
+
+
+@attrs.frozen(kw_only=True)
+class Skipped:
+    """A package left out of the set: ``reason``, and ``detail`` in words (the files that deploy
+    it, the overlays that build it)."""
+
+    package: DetectedPackage
+    reason: Reason
+    detail: str
+
+    @property
+    def include(self) -> str | None:
+        """The ``include`` word that deploys it anyway (None: the user's own choice)."""
+        return next((word for word, why in INCLUDE.items() if self.reason in why), None)
+
+
+@attrs.frozen(kw_only=True)
+class Environment:
+    """Overlays of one base deployed together (dev, staging, prod...), each with the namespace
+    it is deployed into."""
+
+    base: str
+    overlays: tuple[tuple[str, str | None], ...]
+
+
+@attrs.frozen(kw_only=True)
+class Plan:
+    """What a set holds before anything is generated: every package detected, those chosen, and
+    those left out with their reasons; ``built`` maps each base to the overlays that build it."""
+
+    packages: tuple[DetectedPackage, ...]
+    chosen: tuple[DetectedPackage, ...]
+    skipped: tuple[Skipped, ...]
+    built: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+
+
+class NothingToDeploy(GitOpsError):
+    """Every package is deployed already or left out: not a failure (exit code 0)."""
+
+    exit_code: ClassVar[int] = 0
+
+    def __init__(self, root: Path, plan: Plan) -> None:
+        counts: dict[Reason, int] = {}
+        for item in plan.skipped:
+            counts[item.reason] = counts.get(item.reason, 0) + 1
+        what = ", ".join(f"{n} {_WHY[reason].split(' (')[0]}" for reason, n in counts.items())
+        super().__init__(
+            f"nothing to deploy under {root}: every package is deployed already or left out "
+            f"({what}); nothing was written"
+        )
+        self.plan = plan
 
 
 @attrs.frozen(kw_only=True)
@@ -83,20 +197,51 @@ class BundleFile:
 
 @attrs.frozen(kw_only=True)
 class BundleResult:
-    """A validated set, ready to write: ``files`` in writing order, the entry point last."""
+    """A validated set, ready to write: ``files`` in writing order, the entry point last.
+
+    ``skipped``: the packages left out and why; ``environments``: overlays of one base deployed
+    together; ``advice``: notes on the set. ``notes`` holds them all in words, for faces that
+    only show lines.
+    """
 
     folder: Path
     repo_folder: str
     files: tuple[BundleFile, ...]
     configs: tuple[GitOpsConfig, ...]
-    notes: tuple[str, ...]
-    #: Files the provider's tool needs beside the manifests (``BundleOutput.files``): written
-    #: with ``files``, never validated nor applied.
+    advice: tuple[str, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    environments: tuple[Environment, ...] = ()
+    #: Files beside the manifests that the provider's tool needs (never validated nor applied).
     extra_files: tuple[BundleFile, ...] = ()
 
     @property
     def entrypoint(self) -> BundleFile:
         return self.files[-1]
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return (*skip_notes(self.skipped), *environment_notes(self.environments), *self.advice)
+
+
+def skip_notes(skipped: Sequence[Skipped], limit: int = 8) -> list[str]:
+    """One line per reason: what was left out, and how to deploy it anyway."""
+    groups: dict[Reason, list[str]] = {}
+    for item in skipped:
+        groups.setdefault(item.reason, []).append(item.package.path)
+    lines = []
+    for reason, paths in groups.items():
+        shown = ", ".join(paths[:limit]) + (
+            f" and {len(paths) - limit} more" if len(paths) > limit else ""
+        )
+        word = INCLUDE_WORD.get(reason)
+        anyway = f"; --include {word} deploys them anyway" if word else ""
+        lines.append(f"left out {len(paths)} ({_WHY[reason]}): {shown}{anyway}")
+    return lines
+
+
+INCLUDE_WORD: Mapping[Reason, str] = {
+    reason: word for word, reasons in INCLUDE.items() if word != "all" for reason in reasons
+}
 
 
 # --- the set ----------------------------------------------------------------------------------
@@ -111,23 +256,70 @@ def _repo_folder(folder: Path, top_level: Path) -> str:
     return folder.relative_to(top_level).as_posix() or "."
 
 
-def _packages(
-    root: Path, folder: Path, notes: list[str], exclude: Sequence[str] = ()
-) -> tuple[list[DetectedPackage], list[DetectedPackage]]:
-    """Every package detected under ``root``, and those of the set."""
-    packages = []
-    unused = set(exclude)
-    everyone = detect(root)
+def _matches(path: str, patterns: Sequence[str]) -> set[str]:
+    return {pattern for pattern in patterns if fnmatch.fnmatchcase(path, pattern)}
+
+
+def plan_all(
+    root: Path,
+    folder: Path,
+    *,
+    exclude: Sequence[str] = (),
+    only: Sequence[str] = (),
+    include: Sequence[str] = (),
+    facts: GitFacts | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Plan:
+    """Which packages under ``root`` a set writing into ``folder`` deploys, and which it leaves
+    out and why (see the module doc). Raises UsageError for an unknown ``include`` word, a glob
+    that matches nothing, or a tree without packages."""
+    unknown = sorted(set(include) - set(INCLUDE))
+    if unknown:
+        raise UsageError(f"--include {', '.join(unknown)}: not one of {', '.join(INCLUDE)}")
+    lifted = {reason for word in include for reason in INCLUDE[word]}
+    root = root.resolve()
+    folder = folder.resolve()
+
+    def walked(count: int) -> None:
+        if progress is not None:
+            progress(f"scanning {root}: {count:,} folders")
+
+    everyone = detect(root, repository=facts, progress=walked)
+    if not everyone:
+        raise UsageError(
+            f"no Helm chart, Kustomize overlay or Kubernetes manifests found under {root}"
+        )
+    built = _built(root, everyone)
+    unused_exclude, unused_only = set(exclude), set(only)
+    chosen: list[DetectedPackage] = []
+    skipped: list[Skipped] = []
     for package in everyone:
-        matched = {pattern for pattern in exclude if fnmatch.fnmatchcase(package.path, pattern)}
-        if matched:
-            unused -= matched
-            continue
+        excluded = _matches(package.path, exclude)
+        selected = _matches(package.path, only)
+        unused_exclude -= excluded
+        unused_only -= selected
         where = root / package.path
+        # Every reason that applies, in this order; the package is deployed only when the
+        # caller lifted them all, and the first one left is what the report gives.
+        reasons: list[tuple[Reason, str]] = []
         if inside(folder, where):
-            continue
-        if package.type == "raw-manifests" and (where / ENTRYPOINT_FILE).is_file():
-            notes.append(f"skipped {package.path}: the output of an earlier --all")
+            reasons.append(("output", "this run writes there"))
+        if excluded or (only and not selected):
+            detail = f"--exclude {', '.join(sorted(excluded))}" if excluded else "not in --only"
+            reasons.append(("excluded", detail))
+        if (where / ENTRYPOINT_FILE).is_file() and package.type == "raw-manifests":
+            reasons.append(("gitops-config", "the output of an earlier --all"))
+        elif package.role != "workload":
+            reasons.append((package.role, _ROLE_DETAIL[package.role]))
+        # What this run's own folder deploys is what the run replaces: that does not count.
+        managers = [m for m in package.managed_by if not inside(folder, root / m)]
+        if managers:
+            reasons.append(("managed", f"deployed by {', '.join(managers)}"))
+        if package.path in built:
+            reasons.append(("base", f"built into {', '.join(built[package.path])}"))
+        left = [(reason, detail) for reason, detail in reasons if reason not in lifted]
+        if left:
+            skipped.append(Skipped(package=package, reason=left[0][0], detail=left[0][1]))
             continue
         if package.type != "kustomize" and where in folder.parents:
             # Flux and Argo CD deploy every manifest below a chart or a manifest folder.
@@ -136,69 +328,44 @@ def _packages(
                 f"{package.path!r}, which would then deploy the generated files too; "
                 "choose a folder outside it with -o DIR"
             )
-        packages.append(package)
-    if unused:
-        raise UsageError(f"--exclude {', '.join(sorted(unused))}: matches no detected package")
-    if not packages:
+        chosen.append(package)
+    if unused_exclude:
         raise UsageError(
-            f"no Helm chart, Kustomize overlay or Kubernetes manifests found under {root}"
+            f"--exclude {', '.join(sorted(unused_exclude))}: matches no detected package"
         )
-    notes += _built_into(root, packages)
-    return everyone, packages
+    if unused_only:
+        raise UsageError(f"--only {', '.join(sorted(unused_only))}: matches no detected package")
+    return Plan(packages=tuple(everyone), chosen=tuple(chosen), skipped=tuple(skipped), built=built)
 
 
-#: A kustomization is a small file; a bigger one is not read for this advice.
-_MAX_KUSTOMIZATION_BYTES = 1024 * 1024
+_ROLE_DETAIL: Mapping[str, str] = {
+    "flux-installation": "Flux's own installation",
+    "gitops-config": "holds only Flux or Argo CD objects that deploy this repository",
+    "test-fixture": "test fixtures (by its path)",
+    "docs": "documentation (by its path)",
+    "example": "an example (by its path)",
+}
 
 
-# Bare list items ("- ../base") and flow lists ("resources: [../base]") of a kustomization:
-# a text scan, not a YAML parse, because parsing 3,000 kustomizations took a fifth of --all.
-# It may also see other bare items (files of a generator); only paths that are packages of
-# the set count, and the result is advice, so that is harmless.
-_LIST_ITEM = re.compile(r"""^[ \t]*-[ \t]+['"]?([^'"\s#]+)['"]?[ \t]*(?:#.*)?$""", re.MULTILINE)
-_FLOW_LIST = re.compile(r"^(?:resources|bases|components)[ \t]*:[ \t]*\[([^\]]*)\]", re.MULTILINE)
-
-
-def _local_references(root: Path, package: DetectedPackage) -> set[str]:
-    """The folders (relative to ``root``) a kustomization may build in: its local resources,
-    bases and components."""
-    folder = root / package.path
-    for name in KUSTOMIZATION_FILES:
-        try:
-            with (folder / name).open("rb") as handle:
-                text = handle.read(_MAX_KUSTOMIZATION_BYTES).decode("utf-8", "replace")
-            break
-        except OSError:
-            continue
-    else:
-        return set()
-    entries = _LIST_ITEM.findall(text)
-    for flow in _FLOW_LIST.findall(text):
-        entries += [item.strip().strip("'\"") for item in flow.split(",")]
-    found = set()
-    for entry in entries:
-        if not entry or "://" in entry or "?" in entry:
-            continue  # remote bases are not packages of this repository
-        target = os.path.normpath(os.path.join(package.path, entry))
-        if not target.startswith(".."):
-            found.add(target.replace(os.sep, "/"))
-    return found
-
-
-def _built_into(root: Path, packages: Sequence[DetectedPackage]) -> list[str]:
-    """Advice for packages that another package of the set also builds (a Kustomize base under
-    its overlays): deploying both applies the same objects twice."""
-    paths = {package.path for package in packages}
+def _built(root: Path, packages: Sequence[DetectedPackage]) -> dict[str, tuple[str, ...]]:
+    """Each package that a kustomization of the repository builds, with the packages whose
+    kustomizations build it (test fixtures, docs and examples do not count)."""
+    paths = {package.path: package for package in packages}
     users: dict[str, list[str]] = {}
     for package in packages:
-        if package.type == "kustomize":
-            for target in sorted(_local_references(root, package) & paths):
+        if package.type != "kustomize" or package.role in ("test-fixture", "docs", "example"):
+            continue
+        entries = local_references(str(root / package.path)).entries
+        for target in resolve(package.path, entries):
+            if target not in paths:
+                parent = target.rpartition("/")[0] or "."
+                # A file of a folder of plain manifests: that folder is built in.
+                if parent not in paths or paths[parent].type != "raw-manifests":
+                    continue
+                target = parent
+            if target != package.path and package.path not in users.get(target, ()):
                 users.setdefault(target, []).append(package.path)
-    return [
-        f"{base} is also built into {', '.join(overlays)}: both are deployed, so the same "
-        f"objects are applied twice; leave it out with --exclude {base}"
-        for base, overlays in sorted(users.items())
-    ]
+    return {base: tuple(sorted(overlays)) for base, overlays in sorted(users.items())}
 
 
 def generate_all(
@@ -207,13 +374,20 @@ def generate_all(
     provided: Mapping[str, object],
     folder: Path,
     exclude: Sequence[str] = (),
+    *,
+    only: Sequence[str] = (),
+    include: Sequence[str] = (),
+    progress: Callable[[str], None] | None = None,
 ) -> BundleResult:
-    """Detect, configure, name, generate and validate every package under ``root``.
+    """Detect, choose (:func:`plan_all`), configure, name, generate and validate the set of
+    packages under ``root`` that nothing deploys yet.
 
-    ``folder`` receives the files; packages whose path matches an ``exclude`` glob are left
-    out. Raises UsageError (bad answers, no packages, a folder outside
-    the repository), ProviderError, or InvalidManifestError naming every problem; nothing is
-    written here.
+    ``folder`` receives the files. ``exclude``/``only``: globs on package paths; ``include``:
+    words of :data:`INCLUDE` whose packages are deployed although something deploys them or
+    they are no workload. ``progress`` hears what is being done, for a long run. Raises
+    :class:`NothingToDeploy` (exit 0) when no package is left, UsageError (bad answers, no
+    packages, a folder outside the repository), ProviderError, or InvalidManifestError naming
+    every problem; nothing is written here.
     """
     refused = [answer for answer in PER_PACKAGE_ANSWERS if answer in provided]
     if refused:
@@ -224,16 +398,25 @@ def generate_all(
     folder = folder.resolve()
     facts = git_facts(root)
     repo_folder = _repo_folder(folder, facts.top_level.resolve() if facts.top_level else root)
-    notes: list[str] = []
-    everyone, packages = _packages(root, folder, notes, exclude)
+    plan = plan_all(
+        root, folder, exclude=exclude, only=only, include=include, facts=facts, progress=progress
+    )
+    if not plan.chosen:
+        raise NothingToDeploy(root, plan)
+    everyone, packages = plan.packages, plan.chosen
     # Every package's manifest goes into the folder: that is the outputPath they share.
     answers = {**provided, "outputPath": str(folder)}
     # (Named by the set below; configure needs the names only for packages deployed alone.)
     names = repository_names(root, everyone)
-    configs = tuple(
-        configure(root, package, provider, answers, facts=facts, names=names)
-        for package in packages
-    )
+    own = _declared_namespaces(root, plan, provided)
+    configs = []
+    for index, package in enumerate(packages):
+        if progress is not None:
+            progress(f"configuring {index + 1:,} of {len(packages):,} packages")
+        given = answers
+        if package.path in own:
+            given = {k: v for k, v in answers.items() if k != "destinationNamespace"}
+        configs.append(configure(root, package, provider, given, facts=facts, names=names))
     first = configs[0].shared
     source = source_name(str(first["gitRepoUrl"]))
     entrypoint = (label(repo_folder) if repo_folder != "." else "") or f"{source}-{provider.id}"
@@ -244,23 +427,102 @@ def generate_all(
         entrypoint=entrypoint,
         given=frozenset(provided),
     )
+    if progress is not None:
+        progress(f"generating the files of {len(packages):,} packages")
     output = provider.generate_all(configs, bundle)
     files = _files(folder, provider, configs, bundle, output)
+    if progress is not None:
+        progress(f"validating {len(files):,} files")
     check_outputs((item.output for item in files), provider)
     extra = _extra_files(folder, provider, output, files)
+    environments = _environments(plan, configs)
     return BundleResult(
         folder=folder,
         repo_folder=repo_folder,
         files=files,
-        configs=configs,
-        notes=(
-            *notes,
+        configs=tuple(configs),
+        advice=(
+            *(
+                f"{path} keeps the namespace it declares ({namespace}); the given "
+                "destinationNamespace is for the packages that declare none"
+                for path, namespace in own.items()
+            ),
             *_notes(files),
             *_strays(folder, files),
             *(f"{item.path} is written too: {item.output.description}" for item in extra),
         ),
+        skipped=plan.skipped,
+        environments=environments,
         extra_files=extra,
     )
+
+
+def _declared_namespaces(root: Path, plan: Plan, provided: Mapping[str, object]) -> dict[str, str]:
+    """Overlays of one base deployed together (environments) that declare a namespace other
+    than the given ``destinationNamespace``: each keeps its own, by path."""
+    given = provided.get("destinationNamespace")
+    if not given:
+        return {}
+    chosen = {package.path: package for package in plan.chosen}
+    own: dict[str, str] = {}
+    for overlays in plan.built.values():
+        deployed = [chosen[path] for path in overlays if path in chosen]
+        if len(deployed) < 2:
+            continue
+        for package in deployed:
+            declared = package_contents(root, package).declared_namespace
+            if declared and declared != given:
+                own[package.path] = declared
+    return dict(sorted(own.items()))
+
+
+def _environments(plan: Plan, configs: Sequence[GitOpsConfig]) -> tuple[Environment, ...]:
+    """Overlays of one base deployed together, with the namespace each goes into."""
+    chosen = {config.package.path: config for config in configs}
+    found = []
+    for base, overlays in plan.built.items():
+        deployed = [path for path in overlays if path in chosen]
+        if len(deployed) < 2:
+            continue
+        namespaces = tuple(
+            (path, _text(chosen[path].shared.get("destinationNamespace"))) for path in deployed
+        )
+        found.append(Environment(base=base, overlays=namespaces))
+    return tuple(found)
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def environment_notes(environments: Sequence[Environment]) -> list[str]:
+    """Each set of environments in words, then the namespaces two of them would share."""
+    notes = []
+    for environment in environments:
+        where = ", ".join(f"{path} → {ns or 'no namespace'}" for path, ns in environment.overlays)
+        notes.append(
+            f"{len(environment.overlays)} environments (overlays of {environment.base}), each "
+            f"in the namespace it declares or was given: {where}"
+        )
+    return [*notes, *namespace_clashes(environments)]
+
+
+def namespace_clashes(environments: Sequence[Environment]) -> list[str]:
+    """Overlays of one base that would go into the same namespace."""
+    notes = []
+    for environment in environments:
+        shared: dict[str | None, list[str]] = {}
+        for path, namespace in environment.overlays:
+            shared.setdefault(namespace, []).append(path)
+        for namespace, paths in shared.items():
+            if len(paths) > 1:
+                notes.append(
+                    f"{' and '.join(paths)} (overlays of {environment.base}) all go into "
+                    f"namespace {namespace or '(none)'}: unless they rename their objects "
+                    "(namePrefix, nameSuffix), each replaces the other's; declare a namespace "
+                    "in each overlay's kustomization"
+                )
+    return notes
 
 
 def _names(
@@ -297,8 +559,12 @@ def _files(
     def fail(message: str) -> ProviderError:
         return ProviderError(provider.distribution, f"gitops_generate_all: {message}")
 
-    if len(output.packages) != len(configs):
+    # No package files at all: the set is deployed through one object in a shared file that
+    # generates each package's (an Argo CD ApplicationSet).
+    if output.packages and len(output.packages) != len(configs):
         raise fail(f"returned {len(output.packages)} package files for {len(configs)} packages")
+    if not output.packages and not output.shared:
+        raise fail(f"returned no file for {len(configs)} packages")
     files = [
         BundleFile(path=folder / out.filename, role="package", output=out, package=config.package)
         for config, out in zip(configs, output.packages, strict=True)
@@ -394,3 +660,23 @@ def write_bundle(result: BundleResult, *, force: bool = False) -> list[WriteResu
     files are written with them."""
     items = [(item.path, item.output.manifests) for item in (*result.files, *result.extra_files)]
     return write_outputs(items, force=force)[: len(result.files)]
+
+
+def preview(result: BundleResult) -> list[Status]:
+    """What :func:`write_bundle` would do to each of ``result.files``, writing nothing:
+    ``created`` (no file yet), ``unchanged`` or ``replaced`` (a different file, which needs
+    ``force``)."""
+    statuses: list[Status] = []
+    for item in result.files:
+        try:
+            if not item.path.is_file():
+                statuses.append("created")
+                continue
+            if item.path.stat().st_size > MAX_COMPARE_BYTES:
+                statuses.append("replaced")
+                continue
+            same = item.path.read_text(encoding="utf-8") == item.output.manifests
+        except (OSError, UnicodeDecodeError):
+            same = False
+        statuses.append("unchanged" if same else "replaced")
+    return statuses

@@ -32,6 +32,13 @@ CheckName = Literal[
 Value = Any
 
 
+#: What a package is there for (see :class:`DetectedPackage`).
+PackageRole = Literal[
+    "workload", "flux-installation", "gitops-config", "test-fixture", "docs", "example"
+]
+PACKAGE_ROLES: tuple[PackageRole, ...] = get_args(PackageRole)
+
+
 @attrs.frozen(kw_only=True)
 class DetectedPackage:
     """A deployable package found in a repository.
@@ -39,6 +46,12 @@ class DetectedPackage:
     ``path`` is relative to the folder that was scanned, ``/``-separated, ``.`` for that folder
     itself. ``files`` names notable files in the package folder that providers may reference
     (for example a chart's ``values.yaml``); ``notes`` says what looked odd.
+
+    ``role``: ``workload`` (something to deploy), ``flux-installation`` (Flux's own: a
+    ``flux-system`` folder of ``flux bootstrap``, a ``FluxInstance``), ``gitops-config`` (only
+    Flux or Argo CD objects that deploy this repository, such as an entry point), or, by where
+    it lies, ``test-fixture``, ``docs`` or ``example``. ``managed_by``: the files (relative to
+    the scanned folder, sorted) whose Flux or Argo CD objects already deploy the package.
     """
 
     path: str
@@ -47,6 +60,8 @@ class DetectedPackage:
     confidence: Confidence
     notes: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
+    role: PackageRole = "workload"
+    managed_by: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)

@@ -21,8 +21,9 @@ from gitops_core.plugins import Providers, ProviderSource
 from gitops_core.resources import schema_dir
 
 PROVIDERS = ("flux", "argocd")
-# Named after the packages (their names are unique in the example: SPEC §5), sorted.
-EXAMPLE_FILES = ["base.yaml", "guestbook.yaml", "podinfo.yaml", "production.yaml"]
+# Named after the packages (their names are unique in the example: SPEC §5), sorted. The
+# example's kustomize/base is left out: its overlay kustomize/overlays/production builds it.
+EXAMPLE_FILES = ["guestbook.yaml", "podinfo.yaml", "production.yaml"]
 NAMESPACE = ("--set", "destinationNamespace=shop")
 
 
@@ -98,14 +99,26 @@ def test_json_lists_every_file_with_its_package_and_status(
     assert data["folder"] == "gitops-argocd"
     assert data["repoPath"] == "gitops-argocd"
     assert data["entrypoint"] == "gitops-argocd/_entrypoint.yaml"
-    assert [f["role"] for f in data["files"]] == ["package"] * 4 + ["entrypoint"]
+    assert [f["role"] for f in data["files"]] == ["package"] * 3 + ["entrypoint"]
     assert {f["status"] for f in data["files"]} == {"created"}
-    assert [f["package"]["path"] for f in data["files"][:4]] == [
+    assert data["written"] is True and data["dryRun"] is False
+    assert [f["package"]["path"] for f in data["files"][:3]] == [
         "charts/podinfo",
-        "kustomize/base",
         "kustomize/overlays/production",
         "manifests/guestbook",
     ]
+    assert data["skipped"] == [
+        {
+            "path": "kustomize/base",
+            "type": "kustomize",
+            "name": "base",
+            "reason": "base",
+            "detail": "built into kustomize/overlays/production",
+            "include": "bases",
+            "managedBy": [],
+        }
+    ]
+    assert data["environments"] == []
 
 
 def overlay(folder: Path, name: str = "web") -> None:
@@ -156,15 +169,28 @@ def test_a_second_run_is_byte_identical_and_replaces_nothing(
     first = {p.name: p.read_bytes() for p in folder.iterdir()}
     done = generate_all(cli, example_repo, "flux")
     assert done.returncode == 0, done.stderr
-    assert "(7 unchanged)" in done.stdout
+    assert "(6 unchanged)" in done.stdout
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == first
 
 
 def test_an_earlier_output_folder_is_not_a_package(cli: CliRunner, example_repo: Path) -> None:
     assert generate_all(cli, example_repo, "flux", path=".").returncode == 0
+    # Flux's set deploys every package now: a second tool would deploy them twice.
     done = generate_all(cli, example_repo, "argocd", path=".")
     assert done.returncode == 0, done.stderr
-    assert "skipped gitops-flux: the output of an earlier --all" in done.stderr
+    assert done.stdout.startswith("nothing to deploy under .:")
+    assert not (example_repo / "gitops-argocd").exists()
+    rows = {line.split()[0]: line.split()[2] for line in done.stdout.splitlines()[4:]}
+    assert rows == {
+        "deploy/charts/podinfo": "managed",
+        "deploy/kustomize/base": "managed",
+        "deploy/kustomize/overlays/production": "managed",
+        "deploy/manifests/guestbook": "managed",
+        "gitops-flux": "gitops-config",
+    }
+    assert "deployed by gitops-flux/podinfo.yaml" in done.stdout
+    again = generate_all(cli, example_repo, "argocd", "--include", "managed", path=".")
+    assert again.returncode == 0, again.stderr
     assert sorted(p.name for p in (example_repo / "gitops-argocd").iterdir()) == [
         "_entrypoint.yaml",
         *EXAMPLE_FILES,
@@ -318,26 +344,27 @@ def test_the_output_folder_is_left_out_of_the_packages(cli: CliRunner, tmp_path:
     # Not a package, although it no longer looks like an earlier output.
     done = generate_all(cli, repo, "flux", "--set", url, "-o", "out", path=".")
     assert done.returncode == 0, done.stderr
-    assert "7 files for 4 packages" in done.stdout
+    assert "6 files for 3 packages" in done.stdout
 
 
-def test_a_base_built_into_an_overlay_is_pointed_out_and_can_be_left_out(
+def test_a_base_an_overlay_builds_is_left_out_and_can_be_included(
     cli: CliRunner, example_repo: Path
 ) -> None:
-    both = cli("generate", "deploy", "--provider", "flux", "--all", *NAMESPACE, cwd=example_repo)
-    assert both.returncode == 0, both.stderr
-    assert (
-        "gitops: note: kustomize/base is also built into kustomize/overlays/production: both "
-        "are deployed, so the same objects are applied twice; leave it out with "
-        "--exclude kustomize/base"
-    ) in both.stderr.splitlines()
+    done = cli("generate", "deploy", "--provider", "flux", "--all", *NAMESPACE, cwd=example_repo)
+    assert done.returncode == 0, done.stderr
+    assert "left out 1 of 4 packages; --include bases deploys them anyway:" in done.stdout
+    (row,) = [line for line in done.stdout.splitlines() if line.startswith("kustomize/base ")]
+    assert row.split() == [
+        "kustomize/base", "kustomize", "base", "built", "into", "kustomize/overlays/production",
+        "bases",
+    ]  # fmt: skip
     folder = example_repo / "gitops-flux"
-    shutil.rmtree(folder)
-    done = cli("generate", "deploy", "--provider", "flux", "--all", "--exclude", "*/base",
-               *NAMESPACE, cwd=example_repo)  # fmt: skip
-    assert done.returncode == 0 and "built into" not in done.stderr
     assert "base.yaml" not in {p.name for p in folder.iterdir()}
-    assert "production.yaml" in {p.name for p in folder.iterdir()}
+    shutil.rmtree(folder)
+    both = cli("generate", "deploy", "--provider", "flux", "--all", "--include", "bases",
+               *NAMESPACE, cwd=example_repo)  # fmt: skip
+    assert both.returncode == 0 and "left out" not in both.stdout
+    assert {"base.yaml", "production.yaml"} <= {p.name for p in folder.iterdir()}
 
 
 def test_an_exclude_that_matches_nothing_or_comes_without_all_is_refused(
@@ -368,7 +395,7 @@ def test_a_file_the_set_no_longer_produces_is_named_not_deleted(
 
 
 def test_bases_are_found_in_block_flow_and_quoted_lists(tmp_path: Path) -> None:
-    from gitops_core.bundle import _built_into
+    from gitops_core.bundle import _built
     from gitops_core.models import DetectedPackage
 
     kustomizations = {
@@ -377,6 +404,13 @@ def test_bases_are_found_in_block_flow_and_quoted_lists(tmp_path: Path) -> None:
         "overlays/b": "resources: [ '../../base', ../a ]\n",
         "overlays/c": 'bases:\n  - "../../base"\ncomponents:\n  - ../../components/x\n',
         "overlays/d": "resources:\n  - service.yaml\n",
+        # Paths under other keys are no bases: a namePrefix overlay with patches and generators.
+        "overlays/e": (
+            "namePrefix: e-\nresources:\n  - service.yaml\npatches:\n  - path: ../d/patch.yaml\n"
+            "configMapGenerator:\n  - name: x\n    files:\n      - ../../base/config.txt\n"
+        ),
+        # An anchor makes the line scan unsure: the file is parsed.
+        "overlays/f": "resources: &r\n  - ../d\nx: *r\n",
     }
     for path, text in kustomizations.items():
         (tmp_path / path).mkdir(parents=True)
@@ -385,8 +419,8 @@ def test_bases_are_found_in_block_flow_and_quoted_lists(tmp_path: Path) -> None:
         DetectedPackage(path=path, type="kustomize", name=path, confidence="high")
         for path in kustomizations
     ]
-    notes = _built_into(tmp_path, packages)
-    assert [note.split(":")[0] for note in notes] == [
-        "base is also built into overlays/a, overlays/b, overlays/c",
-        "overlays/a is also built into overlays/b",
-    ]
+    assert _built(tmp_path, packages) == {
+        "base": ("overlays/a", "overlays/b", "overlays/c"),
+        "overlays/a": ("overlays/b",),
+        "overlays/d": ("overlays/f",),
+    }

@@ -152,7 +152,13 @@ def test_names_that_are_not_utf8_are_skipped_and_never_reach_the_output(tmp_path
     # A strict UTF-8 stdout (en_US.UTF-8 and most terminals) would fail on a lone surrogate.
     packages, stderr = detected(tmp_path, PYTHONIOENCODING="utf-8:strict")
     assert packages == {
-        "app": {"path": "app", "type": "raw-manifests", "name": "app", "confidence": "medium"}
+        "app": {
+            "path": "app",
+            "type": "raw-manifests",
+            "name": "app",
+            "confidence": "medium",
+            "managedBy": [],
+        }
     }
     assert f"skipped {tmp_path}/bad\\xff: its name is not valid UTF-8" in stderr
     assert f"skipped {tmp_path}/app/\\xfe.yaml: its name is not valid UTF-8" in stderr

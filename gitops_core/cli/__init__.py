@@ -73,15 +73,42 @@ def cmd_providers(options: ProvidersOptions) -> int:
 
 
 def cmd_detect(options: DetectOptions) -> int:
+    import fnmatch
+
+    from gitops_core.cli.progress import Progress
     from gitops_core.detection import detect
     from gitops_core.serialization import unstructure
 
-    packages = detect(Path(options.path))
+    with Progress() as progress:
+        detected = detect(
+            Path(options.path),
+            progress=lambda count: progress(f"scanning {options.path}: {count:,} folders"),
+        )
+    packages = [
+        p
+        for p in detected
+        if (not options.type or p.type in options.type)
+        and not any(fnmatch.fnmatchcase(p.path, glob) for glob in options.exclude)
+    ]
     if options.json:
-        print_json(unstructure(packages))
+        # managedBy is in every package's JSON, empty when nothing deploys it (SPEC §4).
+        print_json([{**unstructure(p), "managedBy": list(p.managed_by)} for p in packages])
     else:
-        rows = [(p.path, p.type, p.name, p.confidence, "; ".join(p.notes)) for p in packages]
-        print_table(("PATH", "TYPE", "NAME", "CONFIDENCE", "NOTES"), rows)
+        # ROLE only when a package is something else than a workload (test fixtures, docs...).
+        role = ("ROLE",) if any(p.role != "workload" for p in packages) else ()
+        rows = [
+            (
+                p.path,
+                p.type,
+                p.name,
+                *((p.role,) if role else ()),
+                ", ".join(p.managed_by) or "-",
+                p.confidence,
+                "; ".join(p.notes),
+            )
+            for p in packages
+        ]
+        print_table(("PATH", "TYPE", "NAME", *role, "MANAGED BY", "CONFIDENCE", "NOTES"), rows)
     if not packages:
         # Finding nothing is an answer, not a failure: exit 0, stdout empty (or [] with --json).
         found = "no packages found (no Helm chart, Kustomize overlay or Kubernetes manifests)"
@@ -131,16 +158,28 @@ def cmd_generate(options: GenerateOptions) -> int:
     from gitops_core.configuration import question_list
 
     if options.all:
-        if interactive(options):
+        if interactive(options) and not options.dry_run:
+            from gitops_core.bundle import NothingToDeploy
+            from gitops_core.cli.generate_all import nothing_to_deploy
             from gitops_core.cli.wizard import run_wizard_all
 
-            return run_wizard_all(options, given_answers(options))
+            try:
+                return run_wizard_all(options, given_answers(options))
+            except NothingToDeploy as exc:  # every package is deployed already: exit 0
+                return nothing_to_deploy(exc, options, options.provider or "", Path("."))
         from gitops_core.cli.generate_all import run_generate_all
 
         check_question_ids(question_list(chosen_provider(options)), given_answers(options))
         return run_generate_all(options)
     if options.exclude:
         raise UsageError("--exclude goes with --all; with one package, pick it with --package")
+    for flag, given in (
+        ("--only", options.only),
+        ("--include", options.include),
+        ("--dry-run", options.dry_run),
+    ):
+        if given:
+            raise UsageError(f"{flag} goes with --all")
     provided = given_answers(options)
     if options.output is not None and options.output != "-":
         provided["outputPath"] = options.output
@@ -320,6 +359,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("detect", "list the deployable packages under PATH")
     sub.add_argument("path", nargs="?", default=".", metavar="PATH")
+    sub.add_argument(
+        "--type",
+        action="append",
+        default=[],
+        choices=("helm", "kustomize", "raw-manifests"),
+        help="only packages of this type (repeatable)",
+    )
+    sub.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="leave out packages whose path matches (e.g. 'test/*'; repeatable)",
+    )
     sub.set_defaults(command=Command(DetectOptions, cmd_detect))
 
     sub = command("questions", "the shared and provider questions, as data")
@@ -345,6 +398,36 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="GLOB",
         help="with --all: leave out packages whose path matches (e.g. '*/base')",
+    )
+    sub.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="with --all: only packages whose path matches (e.g. 'apps/*')",
+    )
+    sub.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        choices=[
+            "managed",
+            "bases",
+            "fixtures",
+            "docs",
+            "examples",
+            "gitops-config",
+            "flux",
+            "all",
+        ],
+        metavar="WHAT",
+        help="with --all: deploy packages left out as WHAT anyway: managed (deployed already), "
+        "bases, fixtures, docs, examples, gitops-config, flux, all",
+    )
+    sub.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="with --all: list what would be written and left out; write nothing",
     )
     _completer(
         sub.add_argument("--set", action="append", default=[], metavar="ID=VALUE"),

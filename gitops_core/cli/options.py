@@ -21,6 +21,9 @@ class ProvidersOptions:
 class DetectOptions:
     path: str
     json: bool
+    #: Only packages of these types; none whose path matches an ``exclude`` glob.
+    type: tuple[str, ...] = attrs.field(converter=tuple, default=())
+    exclude: tuple[str, ...] = attrs.field(converter=tuple, default=())
 
 
 @attrs.frozen(kw_only=True)
@@ -43,6 +46,11 @@ class GenerateOptions:
     force: bool
     save_answers: str | None
     json: bool
+    #: With ``--all``: only packages matching these globs; deploy those left out for these
+    #: reasons anyway; list what would be written and left out, writing nothing.
+    only: tuple[str, ...] = attrs.field(converter=tuple, default=())
+    include: tuple[str, ...] = attrs.field(converter=tuple, default=())
+    dry_run: bool = False
 
 
 @attrs.frozen(kw_only=True)

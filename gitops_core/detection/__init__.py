@@ -78,6 +78,10 @@ def find_package(root: Path, package_dir: str | None = None) -> DetectedPackage:
         raise PackageChoiceError(
             f"no Helm chart, Kustomize overlay or Kubernetes manifests found under {root}"
         )
+    # Flux's own installation and folders of GitOps objects (this tool's output among them)
+    # are not what a user means to deploy when the repository holds one package.
+    deployable = [p for p in packages if p.role not in ("flux-installation", "gitops-config")]
+    packages = deployable or packages
     if len(packages) > 1:
         listing = ", ".join(f"{p.path} ({p.type})" for p in packages)
         raise PackageChoiceError(f"{len(packages)} packages found: {listing}")

@@ -169,6 +169,11 @@ def sniff(path: str, name: str) -> tuple[Verdict, str | None]:
         data, complete = read_prefix(path, SNIFF_LIMIT)
     except OSError as error:
         return Verdict.OTHER, f"{name}: skipped, cannot read it ({error.strerror})"
+    return sniff_data(data, complete, name)
+
+
+def sniff_data(data: bytes, complete: bool, name: str) -> tuple[Verdict, str | None]:
+    """:func:`sniff` of the first bytes of a file already read (``complete``: all of it)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return Verdict.OTHER, f"{name}: skipped, UTF-16 text (save it as UTF-8)"
     # Every manifest names both keys; most other YAML and JSON files are rejected here, undecoded.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import reprlib
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
@@ -15,19 +15,24 @@ from gitops_core.models import Confidence, DetectedPackage, PackageType
 
 from ._files import (
     MARKER_LIMIT,
+    SNIFF_LIMIT,
     Verdict,
     decode,
     load_yaml_or_none,
     read_prefix,
     scan_top_level,
     sniff,
+    sniff_data,
 )
+from .gitops import FLUX_INSTALLATION_FILES, GitOpsScan, finish, has_marker, only_alongside
+from .kustomize import KUSTOMIZATION_FILES as KUSTOMIZATION_FILES
+
+if TYPE_CHECKING:
+    from gitops_core.git import GitFacts
 
 _log = logging.getLogger("gitops_core.detection")
 
 CHART_FILE = "Chart.yaml"
-#: In the order kustomize looks for them.
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 JSONNET_SUFFIX = ".jsonnet"
 #: Folders that hold dependencies or tool state, never a package of this repository.
@@ -36,6 +41,9 @@ SKIPPED_FOLDERS = frozenset({"node_modules", "vendor", "__pycache__"})
 VENV_MARKER = "pyvenv.cfg"
 _RELEVANT_SUFFIXES = (*MANIFEST_SUFFIXES, JSONNET_SUFFIX)
 _RELEVANT_NAMES = frozenset({*KUSTOMIZATION_FILES, VENV_MARKER})
+_YAML_SUFFIXES = (".yaml", ".yml")
+#: How often (in folders) a long walk reports its progress.
+PROGRESS_EVERY = 256
 
 
 class _Listing(NamedTuple):
@@ -51,19 +59,36 @@ class _Outcome(NamedTuple):
     claims_subtree: bool
 
 
-def detect(root: str | os.PathLike[str]) -> list[DetectedPackage]:
-    """Every deployable package under ``root``, sorted by path."""
+def detect(
+    root: str | os.PathLike[str],
+    *,
+    repository: GitFacts | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[DetectedPackage]:
+    """Every deployable package under ``root``, sorted by path, with what it is (``role``) and
+    the files whose Flux or Argo CD objects deploy it already (``managed_by``; see
+    :mod:`gitops_core.detection.gitops`).
+
+    ``repository``: the Git facts of the checkout, when the caller has them (otherwise they are
+    asked of Git, only if the tree holds Flux or Argo CD objects). ``progress`` is called with the
+    number of folders walked so far, every few hundred folders.
+    """
     top = _folder(root)
     top_name = _base_name(top)
     packages: list[DetectedPackage] = []
+    scan = GitOpsScan()
     pending = [(top, ".")]
+    walked = 0
     while pending:
         path, rel = pending.pop()
         listing = _list(path, required=rel == ".")
         if listing is None or (rel != "." and VENV_MARKER in listing.files):
             continue
+        walked += 1
+        if progress is not None and walked % PROGRESS_EVERY == 0:
+            progress(walked)
         name = top_name if rel == "." else rel.rpartition("/")[2]
-        package, claims_subtree = _classify(path, rel, name, listing)
+        package, claims_subtree = _classify(path, rel, name, listing, scan)
         if package is not None:
             packages.append(package)
         if claims_subtree:
@@ -75,7 +100,7 @@ def detect(root: str | os.PathLike[str]) -> list[DetectedPackage]:
             if not folder.startswith(".") and folder not in SKIPPED_FOLDERS
         )
     packages.sort(key=lambda package: package.path)
-    return packages
+    return finish(top, packages, scan, repository)
 
 
 def analyze(
@@ -84,7 +109,7 @@ def analyze(
     """Classify one folder as :func:`detect` would, or ``None`` when it is no deployable package."""
     if root is None:
         path = _folder(folder)
-        return _classify(path, ".", _base_name(path), _require_listing(path))[0]
+        return _classify(path, ".", _base_name(path), _require_listing(path), None)[0]
     top = _folder(root)
     path = _folder(os.path.join(top, folder))
     rel = os.path.relpath(path, top)
@@ -98,7 +123,7 @@ def analyze(
         if os.path.isfile(os.path.join(parent, CHART_FILE)):
             return None
     name = _base_name(top) if rel == "." else rel.rpartition("/")[2]
-    return _classify(path, rel, name, _require_listing(path))[0]
+    return _classify(path, rel, name, _require_listing(path), None)[0]
 
 
 def _folder(path: str | os.PathLike[str]) -> str:
@@ -137,8 +162,11 @@ def _list(path: str, *, required: bool) -> _Listing | None:
                     if _utf8_name(entry):
                         folders.append((name, entry.path))
                     continue
-                # Source code, docs and the like never matter: skip them before any stat.
-                if not (name.lower().endswith(_RELEVANT_SUFFIXES) or name in _RELEVANT_NAMES):
+                # Hidden files (tool configs such as .fluxschema.yml) never make a package;
+                # source code, docs and the like never matter: skip them before any stat.
+                if name.startswith(".") or not (
+                    name.lower().endswith(_RELEVANT_SUFFIXES) or name in _RELEVANT_NAMES
+                ):
                     continue
                 if not _utf8_name(entry):
                     continue
@@ -172,10 +200,19 @@ def _utf8_name(entry: os.DirEntry[str]) -> bool:
     return True
 
 
-def _classify(path: str, rel: str, name: str, listing: _Listing) -> _Outcome:
-    """What the folder at ``path`` is, judged by the files directly in it."""
+def _classify(
+    path: str, rel: str, name: str, listing: _Listing, scan: GitOpsScan | None
+) -> _Outcome:
+    """What the folder at ``path`` is, judged by the files directly in it; ``scan`` (when given)
+    collects the Flux and Argo CD objects of its files."""
     files = listing.files
     kustomizations = [file for file in KUSTOMIZATION_FILES if file in files]
+    if scan is not None:
+        scan.folders.add(rel)
+        if kustomizations:
+            scan.kustomize_folders.add(rel)
+        if any(file in files for file in FLUX_INSTALLATION_FILES):
+            scan.flux_folders.add(rel)
     if CHART_FILE in files:
         chart = _read_chart(f"{path}{os.sep}{CHART_FILE}", name)
         if kustomizations:
@@ -193,8 +230,33 @@ def _classify(path: str, rel: str, name: str, listing: _Listing) -> _Outcome:
             _package(rel, "helm", chart.name, chart.notes, _values_files(files), "high"), True
         )
     if kustomizations:
-        return _Outcome(_kustomization(path, rel, name, kustomizations), False)
-    return _Outcome(_raw_manifests(path, rel, name, files), False)
+        package = _kustomization(path, rel, name, kustomizations, scan=scan, files=files)
+        return _Outcome(package, False)
+    return _Outcome(_raw_manifests(path, rel, name, files, scan), False)
+
+
+def _gitops_objects(
+    path: str, rel: str, files: list[str], kustomization: str, scan: GitOpsScan
+) -> None:
+    """The Flux and Argo CD objects in the YAML files of a kustomize folder that its
+    kustomization names (a substring test: naming is necessary, not sufficient)."""
+    for file in files:
+        if not file.lower().endswith(_YAML_SUFFIXES) or file in _NOT_GITOPS:
+            continue
+        if file not in kustomization:
+            continue
+        full = f"{path}{os.sep}{file}"
+        try:
+            data, complete = read_prefix(full, SNIFF_LIMIT)
+        except OSError:
+            continue
+        if has_marker(data):
+            scan.examine(full, rel, file, data, complete)
+
+
+#: Files never read for Flux or Argo CD objects: kustomize's own, and Flux's installation
+#: (gotk-components.yaml is a megabyte of CRDs and controllers).
+_NOT_GITOPS = frozenset({*KUSTOMIZATION_FILES, FLUX_INSTALLATION_FILES[0]})
 
 
 class _Chart(NamedTuple):
@@ -204,7 +266,7 @@ class _Chart(NamedTuple):
 
 
 def _read_chart(path: str, folder_name: str) -> _Chart:
-    chart, problem = _read_marker(path, ("name", "type"))
+    chart, problem, _ = _read_marker(path, ("name", "type"))
     if problem is not None:
         return _Chart(folder_name, False, (f"{CHART_FILE} {problem}; named after its folder",))
     notes: list[str] = []
@@ -226,13 +288,22 @@ def _kustomization(
     name: str,
     kustomizations: list[str],
     values_files: tuple[str, ...] = (),
+    scan: GitOpsScan | None = None,
+    files: list[str] | None = None,
 ) -> DetectedPackage | None:
-    """A kustomize package, or ``None`` for a ``kind: Component`` (not deployable on its own)."""
+    """A kustomize package, or ``None`` for a ``kind: Component`` (not deployable on its own).
+
+    With ``scan``, the kustomization's text is kept for what it builds, and the files it names
+    are read for Flux and Argo CD objects (a file it does not name is applied by nothing that
+    deploys this folder)."""
     file = kustomizations[0]
     notes: list[str] = []
     if len(kustomizations) > 1:
         notes.append(f"both {' and '.join(kustomizations)}: kustomize refuses to build it")
-    kustomization, problem = _read_marker(f"{path}{os.sep}{file}", ("kind",))
+    kustomization, problem, text = _read_marker(f"{path}{os.sep}{file}", ("kind",))
+    if scan is not None:
+        scan.kustomizations[rel] = text
+        _gitops_objects(path, rel, files or [], text, scan)
     kind = kustomization.get("kind", "Kustomization")
     if problem is not None:
         notes.append(f"{file} {problem}")
@@ -243,8 +314,9 @@ def _kustomization(
     return _package(rel, "kustomize", name, notes, (file, *values_files), "high")
 
 
-def _read_marker(path: str, keys: tuple[str, ...]) -> tuple[Mapping[str, Any], str | None]:
-    """The top-level ``keys`` of a marker file (at least), or a reason it could not be read.
+def _read_marker(path: str, keys: tuple[str, ...]) -> tuple[Mapping[str, Any], str | None, str]:
+    """The top-level ``keys`` of a marker file (at least), or a reason it could not be read;
+    and its text (empty when it could not be read).
 
     Detection names and classifies, it does not lint: the file is parsed only when a scan of its
     top-level lines cannot tell those keys' values for sure.
@@ -253,20 +325,22 @@ def _read_marker(path: str, keys: tuple[str, ...]) -> tuple[Mapping[str, Any], s
         data, complete = read_prefix(path, MARKER_LIMIT)
         text = decode(data, complete)
     except OSError as error:
-        return {}, f"cannot be read ({error.strerror})"
+        return {}, f"cannot be read ({error.strerror})", ""
     except ValueError as error:
-        return {}, f"is {error}"
+        return {}, f"is {error}", ""
     if not complete:
-        return {}, f"is larger than {MARKER_LIMIT >> 20} MiB"
+        return {}, f"is larger than {MARKER_LIMIT >> 20} MiB", ""
     scanned = scan_top_level(text, keys)
     if scanned is not None:
-        return scanned, None
+        return scanned, None, text
     document, ok = load_yaml_or_none(text)
     if not ok:
-        return {}, "is not valid YAML"
+        return {}, "is not valid YAML", text
     if document is None:  # empty, or only comments
-        return {}, None
-    return (document, None) if isinstance(document, dict) else ({}, "is not a mapping")
+        return {}, None, text
+    if isinstance(document, dict):
+        return document, None, text
+    return {}, "is not a mapping", text
 
 
 _SHORT_REPR = reprlib.Repr()
@@ -279,22 +353,61 @@ def _shown(value: object) -> str:
     return _SHORT_REPR.repr(value)
 
 
-def _raw_manifests(path: str, rel: str, name: str, files: list[str]) -> DetectedPackage | None:
-    """A folder of plain manifests: the first file holding Kubernetes objects proves it."""
+def _raw_manifests(
+    path: str, rel: str, name: str, files: list[str], scan: GitOpsScan | None
+) -> DetectedPackage | None:
+    """A folder of plain manifests: the first file holding Kubernetes objects proves it.
+
+    With ``scan``, every YAML file is also read for Flux and Argo CD objects, and a folder whose
+    objects are all such (beside Namespaces) is noted as possibly GitOps configuration.
+    """
     notes: list[str] = []
+    proven = False
+    workload = False  # a Kubernetes file holding more than Flux and Argo CD objects
+    gitops = False
     for file in files:
-        if not file.lower().endswith(MANIFEST_SUFFIXES):
+        lower = file.lower()
+        if not lower.endswith(MANIFEST_SUFFIXES):
             continue
-        verdict, note = sniff(f"{path}{os.sep}{file}", file)
-        if note is not None:
+        full = f"{path}{os.sep}{file}"
+        if scan is None:
+            verdict, note = sniff(full, file)
+            if note is not None:
+                notes.append(note)
+            if verdict is Verdict.KUBERNETES:
+                proven = True
+                break
+            continue
+        readable = lower.endswith(_YAML_SUFFIXES) and file not in _NOT_GITOPS
+        if proven and workload and not readable:
+            continue
+        try:
+            data, complete = read_prefix(full, SNIFF_LIMIT)
+        except OSError as error:
+            if not proven:
+                notes.append(f"{file}: skipped, cannot read it ({error.strerror})")
+            continue
+        if readable and has_marker(data):
+            found, other = scan.examine(full, rel, file, data, complete)
+            if found:
+                proven = gitops = True
+                workload = workload or other
+                continue
+        if proven and workload:
+            continue
+        verdict, note = sniff_data(data, complete, file)
+        if note is not None and not proven:
             notes.append(note)
         if verdict is Verdict.KUBERNETES:
-            if any(other.lower().endswith(JSONNET_SUFFIX) for other in files):
-                notes.append(
-                    "has .jsonnet files: Argo CD evaluates them, Flux and kubectl ignore them"
-                )
-            return _package(rel, "raw-manifests", name, notes, (), "medium")
-    return None
+            proven = True
+            workload = workload or not only_alongside(data, complete)
+    if not proven:
+        return None
+    if scan is not None and gitops and not workload:
+        scan.gitops_only.add(rel)
+    if any(other.lower().endswith(JSONNET_SUFFIX) for other in files):
+        notes.append("has .jsonnet files: Argo CD evaluates them, Flux and kubectl ignore them")
+    return _package(rel, "raw-manifests", name, notes, (), "medium")
 
 
 def _values_files(files: list[str]) -> tuple[str, ...]:

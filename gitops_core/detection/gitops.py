@@ -1,0 +1,788 @@
+"""The repository's own GitOps objects: what already deploys each package, and what a package is.
+
+Detection reads, beside the packages, the Flux and Argo CD objects committed in the scanned tree
+(outside charts, whose templates are not objects yet) and works out which packages they deploy:
+
+* a Flux ``Kustomization`` deploys ``spec.path`` of its source. With a ``GitRepository`` of this
+  repository (or one that is not committed here at all, such as the one the Flux Operator or
+  ``flux bootstrap`` installs, when that path exists) the path is a folder of the repository: one
+  without a kustomization file is applied whole, every package below it included (Flux
+  generates a kustomization over the tree), one with a kustomization is that package. With an
+  ``ExternalArtifact`` the path is mapped back through the ``ArtifactGenerator`` that produces
+  the artifact (``copy`` operations from ``@alias/dir/**`` of this repository into
+  ``@artifact/dest/``; ``{capture}`` placeholders of ``pathPattern`` generators match any name);
+* a ``HelmRelease`` deploys the chart at ``chart.spec.chart`` of a ``GitRepository``, or the
+  root of an ``ExternalArtifact`` (``chartRef``);
+* an Argo CD ``Application`` deploys the ``path`` of each of its sources whose ``repoURL`` is this
+  repository (a folder of plain manifests whole only with ``directory.recurse``); an
+  ``ApplicationSet``'s Git directories generators deploy the folders their patterns match, through
+  the template's ``path`` (``{{path}}``, ``{{.path.path}}``, ``basename`` and segments);
+* a ``FluxInstance`` (Flux Operator) deploys ``spec.sync.path``.
+
+A package a deployed kustomization builds (its local ``resources``, ``bases`` and
+``components``, followed) is deployed with it. "This repository" is recognised in every URL form
+(``https://``, ``ssh://``, ``git@host:org/repo``): the checkout's ``origin``, the URL of the
+``GitRepository`` that ``flux bootstrap`` committed (``gotk-sync.yaml``) and a ``FluxInstance``'s
+sync URL. Without any of them (no Git, no origin) a source counts when its path exists here.
+
+What a package is (its ``role``) also comes from here: Flux's own installation (a folder with
+``gotk-components.yaml`` or ``gotk-sync.yaml``, or holding a ``FluxInstance``); a folder of plain
+manifests whose every object is a Flux or Argo CD object deploying this repository (or a
+``Namespace``, an ``AppProject``) is GitOps configuration, such as an entry point, this tool's
+own output included; and, by a folder in its path, test fixtures (``testdata``, ``fixtures``,
+``test``, ``e2e``...), docs and examples.
+
+Cost: a YAML file is opened only where detection reads anyway (outside charts and skipped
+folders), and read past the bytes detection reads only when they name a Flux or Argo CD API
+group; only documents of the kinds above are parsed. Objects in JSON files, in files whose first
+16 KiB name no such group, or past the first MiB of a file, are not seen.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import posixpath
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+
+from gitops_core.models import DetectedPackage, PackageRole
+
+from ._files import _DOC_MARKER, _TOP_KEY, MARKER_LIMIT, decode, load_yaml_or_none, read_prefix
+from .kustomize import KUSTOMIZATION_FILES, local_references, parse_references, resolve
+
+if TYPE_CHECKING:
+    from gitops_core.git import GitFacts
+
+__all__ = [
+    "FLUX_INSTALLATION_FILES",
+    "GitOpsScan",
+    "finish",
+    "has_marker",
+    "only_alongside",
+    "path_role",
+]
+
+#: ``flux bootstrap`` writes these into the flux-system folder.
+FLUX_INSTALLATION_FILES = ("gotk-components.yaml", "gotk-sync.yaml")
+#: ``fluxcd.`` covers fluxcd.io and the Flux Operator's fluxcd.controlplane.io.
+_MARKERS = (b"fluxcd.", b"argoproj.io/")
+#: (API group, kind) of the objects read in full.
+_READ = frozenset(
+    {
+        ("kustomize.toolkit.fluxcd.io", "Kustomization"),
+        ("helm.toolkit.fluxcd.io", "HelmRelease"),
+        ("source.toolkit.fluxcd.io", "GitRepository"),
+        ("source.extensions.fluxcd.io", "ArtifactGenerator"),
+        ("argoproj.io", "Application"),
+        ("argoproj.io", "ApplicationSet"),
+        ("fluxcd.controlplane.io", "FluxInstance"),
+    }
+)
+#: Objects a folder of GitOps configuration may hold beside those that deploy this repository.
+_ALONGSIDE = frozenset({("", "Namespace"), ("argoproj.io", "AppProject")})
+
+#: Folder names that say what lies below them, whichever folder of the path they are.
+_PATH_ROLES: Mapping[str, PackageRole] = {
+    **dict.fromkeys(
+        (
+            "testdata", "test-data", "test_data", "fixtures", "fixture", "__fixtures__",
+            "__snapshots__", "golden", "goldens", "test", "tests", "__tests__", "e2e",
+        ),
+        "test-fixture",
+    ),
+    **dict.fromkeys(("docs", "doc", "documentation"), "docs"),
+    **dict.fromkeys(("examples", "example", "samples", "sample"), "example"),
+}  # fmt: skip
+
+
+_PATH_ROLE = re.compile(
+    r"(?:^|/)(" + "|".join(re.escape(name) for name in _PATH_ROLES) + r")(?=/|$)", re.IGNORECASE
+)
+
+
+def path_role(path: str) -> PackageRole | None:
+    """``test-fixture``, ``docs`` or ``example`` when a folder of ``path`` says so (the first
+    one that does), else ``None``."""
+    match = _PATH_ROLE.search(path)
+    return None if match is None else _PATH_ROLES[match[1].lower()]
+
+
+def has_marker(data: bytes) -> bool:
+    """Whether the bytes name a Flux or Argo CD API group (the file may hold their objects)."""
+    return any(marker in data for marker in _MARKERS)
+
+
+@attrs.define
+class Found:
+    """One Flux or Argo CD object of the tree."""
+
+    file: str
+    folder: str
+    group: str
+    kind: str
+    document: dict[str, Any]
+    #: It deploys (or is the source of) something of this repository.
+    ours: bool = False
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return _mapping(self.document.get("spec"))
+
+    @property
+    def namespace(self) -> str:
+        return _text(_mapping(self.document.get("metadata")).get("namespace"))
+
+    @property
+    def name(self) -> str:
+        return _text(_mapping(self.document.get("metadata")).get("name"))
+
+
+@attrs.define
+class GitOpsScan:
+    """What the walk collects for :func:`finish`."""
+
+    documents: list[Found] = attrs.Factory(list)
+    #: Every folder walked, and those holding a kustomization file (relative paths).
+    folders: set[str] = attrs.Factory(set)
+    kustomize_folders: set[str] = attrs.Factory(set)
+    #: Folders of ``flux bootstrap`` (holding gotk-components.yaml or gotk-sync.yaml).
+    flux_folders: set[str] = attrs.Factory(set)
+    #: Folders of plain manifests whose Kubernetes files hold only Flux and Argo CD objects.
+    gitops_only: set[str] = attrs.Factory(set)
+    #: The text of each kustomization read (by folder), for what it builds.
+    kustomizations: dict[str, str] = attrs.Factory(dict)
+
+    def examine(
+        self, path: str, folder: str, file: str, data: bytes, complete: bool
+    ) -> tuple[int, bool]:
+        """Read the Flux and Argo CD objects of a YAML file whose first bytes are ``data``: how
+        many it holds, and whether it holds other objects too (beside Namespaces and
+        AppProjects, which GitOps configuration may carry).
+
+        Call it only when :func:`has_marker` says the file may hold some.
+        """
+        if not complete:
+            try:
+                data, complete = read_prefix(path, MARKER_LIMIT)
+            except OSError:
+                return 0, True
+        try:
+            text = decode(data, complete)
+        except ValueError:
+            return 0, True
+        rel_file = file if folder == "." else f"{folder}/{file}"
+        found = 0
+        other = False
+        chunks = list(_documents(text))
+        if not complete and chunks:
+            chunks.pop()  # cut by the read bound: not a whole document
+        for chunk in chunks:
+            kind = _kind_of(chunk)
+            if kind is None:
+                continue  # not an object (a template, a comment, not YAML)
+            group, kind_name, parsed = kind
+            if (group, kind_name) in _READ:
+                document = parsed if parsed is not None else load_yaml_or_none(chunk)[0]
+                if isinstance(document, dict):
+                    self.documents.append(Found(rel_file, folder, group, kind_name, document))
+                    found += 1
+                    continue
+            if (group, kind_name) not in _ALONGSIDE:
+                other = True
+        return found, other
+
+
+def only_alongside(data: bytes, complete: bool) -> bool:
+    """Whether a file (its first bytes) holds nothing but objects GitOps configuration may
+    carry beside its Flux and Argo CD objects (Namespaces, AppProjects)."""
+    if b"Namespace" not in data and b"AppProject" not in data:
+        return False
+    try:
+        text = decode(data, complete)
+    except ValueError:
+        return False
+    kinds = [_kind_of(chunk) for chunk in _documents(text)]
+    return complete and all(k is None or (k[0], k[1]) in _ALONGSIDE for k in kinds)
+
+
+def _documents(text: str) -> Iterator[str]:
+    start = 0
+    for marker in _DOC_MARKER.finditer(text):
+        yield text[start : marker.start()]
+        line_end = text.find("\n", marker.end())
+        start = len(text) if line_end < 0 else line_end + 1
+    yield text[start:]
+
+
+def _kind_of(chunk: str) -> tuple[str, str, dict[str, Any] | None] | None:
+    """(API group, kind, the document when it had to be parsed) of a document, or ``None``."""
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in chunk.split("\n")):
+        return None
+    values: dict[str, list[str]] = {}
+    for match in _TOP_KEY.finditer(chunk):
+        values.setdefault(match.group(2), []).append(match.group(3) or "")
+    parsed: dict[str, Any] | None = None
+    if len(values.get("apiVersion", ())) == 1 and len(values.get("kind", ())) == 1:
+        api_version, kind = _plain(values["apiVersion"][0]), _plain(values["kind"][0])
+    else:
+        document, ok = load_yaml_or_none(chunk)
+        if not ok or not isinstance(document, dict):
+            return None
+        parsed = document
+        api_version, kind = document.get("apiVersion"), document.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str) or not kind:
+        return None
+    return api_version.rpartition("/")[0], kind, parsed
+
+
+def _plain(raw: str) -> str | None:
+    value = re.sub(r"(?:^|[ \t])#.*$", "", raw).strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1]
+    return value or None
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+# --- what deploys what --------------------------------------------------------------------------
+
+SourceState = Literal["ours", "other", "absent"]
+
+
+def finish(
+    root: str,
+    packages: list[DetectedPackage],
+    scan: GitOpsScan,
+    repository: GitFacts | None = None,
+) -> list[DetectedPackage]:
+    """``packages`` (sorted by path) with their ``role`` and ``managed_by`` set."""
+    managers: dict[str, set[str]] = {}
+    gitops_config: set[str] = set()
+    if scan.documents:
+        if repository is None:
+            from gitops_core.git import git_facts
+
+            repository = git_facts(Path(root))
+        resolver = _Resolver(root, packages, scan, repository)
+        resolver.run()
+        managers = resolver.managers
+        gitops_config = resolver.gitops_config()
+    installation = set(scan.flux_folders)
+    installation.update(f.folder for f in scan.documents if f.kind == "FluxInstance")
+    result = []
+    for package in packages:
+        role = path_role(package.path)
+        if role is None:
+            if package.path in installation:
+                role = "flux-installation"
+            elif package.path in gitops_config:
+                role = "gitops-config"
+        managed = tuple(sorted(managers.get(package.path, ())))
+        if role is None and not managed:
+            result.append(package)
+            continue
+        result.append(attrs.evolve(package, role=role or "workload", managed_by=managed))
+    return result
+
+
+def _normal(path: object) -> str | None:
+    """A path inside a source (``./apps/prod``, ``apps/prod/``, ``/apps``) as ``apps/prod`` (``.``
+    for the root), or ``None`` when it is no string or leaves the source."""
+    if path is None:
+        return "."
+    if not isinstance(path, str):
+        return None
+    text = path.strip().replace("\\", "/").lstrip("/") or "."
+    normal = posixpath.normpath(text)
+    if normal == ".." or normal.startswith("../"):
+        return None
+    return normal
+
+
+def _under(path: str, folder: str) -> bool:
+    """Whether ``path`` is ``folder`` or below it (both normalised, ``.`` the root)."""
+    return folder == "." or path == folder or path.startswith(folder + "/")
+
+
+_GO_PATH = re.compile(r"\{\{-?\s*\.?path(?:\.path)?\s*-?\}\}")
+_GO_BASENAME = re.compile(r"\{\{-?\s*\.?path\.basename(Normalized)?\s*-?\}\}")
+_GO_SEGMENT = re.compile(r"\{\{-?\s*(?:\.?path\[(\d+)\]|index\s+\.path\.segments\s+(\d+))\s*-?\}\}")
+
+
+def _expand(template: str, folder: str) -> str | None:
+    """An ApplicationSet template's path for one matched folder, or ``None`` when it says more
+    than the folder's path, basename and segments."""
+    segments = folder.split("/")
+    text = _GO_PATH.sub(lambda _: folder, template)
+    text = _GO_BASENAME.sub(
+        lambda m: re.sub(r"[^a-z0-9.-]+", "-", segments[-1].lower()) if m[1] else segments[-1],
+        text,
+    )
+
+    def segment(match: re.Match[str]) -> str:
+        index = int(match[1] or match[2])
+        return segments[index] if index < len(segments) else "\0"
+
+    text = _GO_SEGMENT.sub(segment, text)
+    return None if "{{" in text or "\0" in text else text
+
+
+def _literal_head(pattern: str) -> str:
+    """The text of a glob before its first wildcard."""
+    match = re.search(r"[*?\[]", pattern)
+    return pattern if match is None else pattern[: match.start()]
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    """A Git directories generator's pattern (Go's ``path.Match``: ``*`` within a folder name;
+    ``**`` taken across folders)."""
+    out = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if pattern.startswith("**", index):
+            out.append(".*")
+            index += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[":
+            end = pattern.find("]", index + 1)
+            if end < 0:
+                out.append(re.escape(char))
+            else:
+                body = pattern[index + 1 : end].replace("\\", "\\\\")
+                out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+                index = end
+        else:
+            out.append(re.escape(char))
+        index += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+class _Resolver:
+    def __init__(
+        self,
+        root: str,
+        packages: Sequence[DetectedPackage],
+        scan: GitOpsScan,
+        facts: GitFacts,
+    ) -> None:
+        from gitops_core.git import repository_key
+
+        self.key = repository_key
+        self.root = os.path.realpath(root)
+        top = os.path.realpath(facts.top_level) if facts.top_level is not None else self.root
+        inside = self.root == top or self.root.startswith(top.rstrip(os.sep) + os.sep)
+        self.top = top if inside else self.root
+        self.scan = scan
+        self.packages = {package.path: package for package in packages}
+        self.paths = sorted(self.packages)
+        self.managers: dict[str, set[str]] = {}
+        self.keys: set[str] = set()
+        if facts.origin_url:
+            self.keys.add(repository_key(facts.origin_url))
+        self.sources = [f for f in scan.documents if f.kind == "GitRepository"]
+        self.generators = [f for f in scan.documents if f.kind == "ArtifactGenerator"]
+        self._references: dict[str, list[str]] = {}
+        #: The scanned folder's path in the repository (``.`` for the top).
+        self.prefix = Path(os.path.relpath(self.root, self.top)).as_posix()
+
+    # -- this repository --
+
+    def run(self) -> None:
+        documents = self.scan.documents
+        for found in documents:
+            if found.kind == "GitRepository" and os.path.basename(found.file) == "gotk-sync.yaml":
+                self._add_key(found.spec.get("url"))
+            elif found.kind == "FluxInstance":
+                self._add_key(_mapping(found.spec.get("sync")).get("url"))
+        for found in self.sources:
+            found.ours = self.ours(found.spec.get("url")) is True
+        for found in documents:
+            handler = {
+                "Kustomization": self._kustomization,
+                "HelmRelease": self._helm_release,
+                "Application": self._application,
+                "ApplicationSet": self._application_set,
+                "FluxInstance": self._flux_instance,
+            }.get(found.kind)
+            if handler is not None:
+                handler(found)
+        for found in self.generators:
+            found.ours = found.ours or any(
+                self._source(_mapping(s).get("kind"), _mapping(s).get("name"),
+                             _mapping(s).get("namespace") or found.namespace)[0] == "ours"
+                for s in found.spec.get("sources") or ()
+            )  # fmt: skip
+
+    def _add_key(self, url: object) -> None:
+        if isinstance(url, str) and url.strip():
+            self.keys.add(self.key(url))
+
+    def ours(self, url: object) -> bool | None:
+        """Whether ``url`` is this repository; ``None`` when that cannot be known."""
+        if not isinstance(url, str) or not url.strip():
+            return False
+        if not self.keys:
+            return None
+        return self.key(url) in self.keys
+
+    def _source(
+        self, kind: object, name: object, namespace: str
+    ) -> tuple[SourceState, Found | None]:
+        """A Git source by reference: committed and of this repository, committed and of
+        another, or not committed here (``absent``)."""
+        if (kind or "GitRepository") != "GitRepository" or not isinstance(name, str):
+            return "other", None
+        candidates = [s for s in self.sources if s.name == name]
+        exact = [s for s in candidates if s.namespace == namespace]
+        loose = [s for s in candidates if not s.namespace or not namespace]
+        if not exact and not loose:
+            return "absent", None
+        chosen = (exact or loose)[0]
+        ours = self.ours(chosen.spec.get("url"))
+        if ours is None:
+            return "absent", chosen
+        return ("ours" if ours else "other"), chosen
+
+    # -- the objects --
+
+    def _kustomization(self, found: Found) -> None:
+        spec = found.spec
+        ref = _mapping(spec.get("sourceRef"))
+        path = _normal(spec.get("path"))
+        if path is None:
+            return
+        namespace = _text(ref.get("namespace")) or found.namespace
+        if ref.get("kind") == "ExternalArtifact":
+            self._artifact(found, ref.get("name"), namespace, path, chart=False)
+            return
+        self._git_path(found, ref.get("kind"), ref.get("name"), namespace, path, tree=None)
+
+    def _git_path(
+        self,
+        found: Found,
+        kind: object,
+        name: object,
+        namespace: str,
+        path: str,
+        *,
+        tree: bool | None,
+        files: tuple[str, ...] = (),
+    ) -> bool:
+        """Deploy ``path`` of a Git source; whether the source is (or may be) this repository."""
+        state, source = self._source(kind, name, namespace)
+        if state == "other" or (state == "absent" and not self._exists(path)):
+            return False
+        found.ours = True
+        if source is not None:
+            source.ours = True
+        self._deploy(path, tree=tree, files=(found.file, *files))
+        return True
+
+    def _helm_release(self, found: Found) -> None:
+        spec = found.spec
+        chart_ref = _mapping(spec.get("chartRef"))
+        namespace = found.namespace
+        if chart_ref.get("kind") == "ExternalArtifact":
+            ref_namespace = _text(chart_ref.get("namespace")) or namespace
+            self._artifact(found, chart_ref.get("name"), ref_namespace, ".", chart=True)
+            return
+        chart = _mapping(_mapping(spec.get("chart")).get("spec"))
+        ref = _mapping(chart.get("sourceRef"))
+        if ref.get("kind") != "GitRepository":
+            return
+        path = _normal(chart.get("chart"))
+        if path is not None:
+            ref_namespace = _text(ref.get("namespace")) or namespace
+            self._git_path(found, "GitRepository", ref.get("name"), ref_namespace, path, tree=False)
+
+    def _flux_instance(self, found: Found) -> None:
+        found.ours = True
+        sync = _mapping(found.spec.get("sync"))
+        path = _normal(sync.get("path"))
+        git = (sync.get("kind") or "GitRepository") == "GitRepository"
+        if git and path is not None and self.ours(sync.get("url")) is not False:
+            self._deploy(path, tree=None, files=(found.file,))
+
+    def _application(self, found: Found) -> None:
+        spec = found.spec
+        sources = spec.get("sources") if isinstance(spec.get("sources"), list) else None
+        for source in sources or [spec.get("source")]:
+            self._argo_source(found, _mapping(source), None)
+
+    def _argo_source(self, found: Found, source: Mapping[str, Any], folder: str | None) -> None:
+        raw_path = source.get("path")
+        if source.get("chart") or not isinstance(raw_path, str):
+            return
+        if folder is not None:
+            expanded = _expand(raw_path, folder)
+            if expanded is None:
+                return
+            raw_path = expanded
+        path = _normal(raw_path)
+        url = source.get("repoURL")
+        ours = None if isinstance(url, str) and "{{" in url else self.ours(url)
+        if path is None or ours is False or (ours is None and not self._exists(path)):
+            return
+        found.ours = True
+        directory = _mapping(source.get("directory"))
+        self._deploy(path, tree=directory.get("recurse") is True, files=(found.file,))
+
+    def _application_set(self, found: Found) -> None:
+        spec = found.spec
+        template = _mapping(_mapping(spec.get("template")).get("spec"))
+        sources = template.get("sources") if isinstance(template.get("sources"), list) else None
+        template_sources = [_mapping(s) for s in sources or [template.get("source")]]
+        prefix = self.prefix
+        folders = [
+            folder if prefix == "." else (prefix if folder == "." else f"{prefix}/{folder}")
+            for folder in self.scan.folders
+        ]
+        for generator in _git_generators(spec.get("generators")):
+            if self.ours(generator.get("repoURL")) is False:
+                continue
+            entries = [_mapping(d) for d in generator.get("directories") or ()]
+            patterns = [
+                (_glob(str(d["path"])), bool(d.get("exclude"))) for d in entries if d.get("path")
+            ]
+            include = [pattern for pattern, excluded in patterns if not excluded]
+            exclude = [pattern for pattern, excluded in patterns if excluded]
+            # Most folders are ruled out by the text before a pattern's first wildcard.
+            heads = tuple(_literal_head(str(d["path"])) for d in entries if d.get("path"))
+            candidates = [f for f in folders if f.startswith(heads)]
+            for folder in sorted(f for f in candidates if any(p.match(f) for p in include)):
+                if folder == ".":
+                    continue
+                if any(p.match(folder) for p in exclude):
+                    continue
+                for source in template_sources:
+                    if isinstance(source.get("repoURL"), str) and "{{" in source["repoURL"]:
+                        source = {**source, "repoURL": generator.get("repoURL")}
+                    self._argo_source(found, source, folder)
+
+    def _artifact(
+        self, found: Found, name: object, namespace: str, path: str, *, chart: bool
+    ) -> None:
+        """Deploy ``path`` of the ExternalArtifact ``name`` through its ArtifactGenerator."""
+        if not isinstance(name, str):
+            return
+        for generator in self.generators:
+            if generator.namespace and namespace and generator.namespace != namespace:
+                continue
+            aliases = {
+                _text(_mapping(s).get("alias")): _mapping(s)
+                for s in generator.spec.get("sources") or ()
+            }
+            for artifact in generator.spec.get("artifacts") or ():
+                artifact = _mapping(artifact)
+                captures = _captures(artifact.get("name"), name)
+                if captures is None:
+                    continue
+                for copy in artifact.get("copy") or ():
+                    self._copy(found, generator, aliases, _mapping(copy), captures, path, chart)
+
+    def _copy(
+        self,
+        found: Found,
+        generator: Found,
+        aliases: Mapping[str, Mapping[str, Any]],
+        copy: Mapping[str, Any],
+        captures: Mapping[str, str],
+        path: str,
+        chart: bool,
+    ) -> None:
+        source, destination = copy.get("from"), copy.get("to")
+        if not isinstance(source, str) or not isinstance(destination, str):
+            return
+        source, destination = _fill(source, captures), _fill(destination, captures)
+        alias, _, pattern = source.removeprefix("@").partition("/")
+        if (
+            not source.startswith("@")
+            or alias not in aliases
+            or not destination.startswith("@artifact")
+        ):
+            return
+        ref = aliases[alias]
+        namespace = _text(ref.get("namespace")) or generator.namespace
+        literal: list[str] = []
+        for segment in pattern.split("/"):
+            if any(char in segment for char in "*?[{"):
+                break
+            literal.append(segment)
+        origin = _normal("/".join(literal))
+        target = _normal(destination.removeprefix("@artifact"))
+        if origin is None or target is None:
+            return
+        whole = len(literal) < len(pattern.split("/"))  # a glob: the folder's contents
+        if not whole and not self._is_dir(origin):
+            # One file: it lands at the destination (a folder when that ends with "/").
+            origin = posixpath.dirname(origin) or "."
+            target = target if destination.endswith("/") else posixpath.dirname(target) or "."
+            if _under(target, path):
+                self._via(found, generator, ref, namespace, origin, tree=False)
+            return
+        if _under(path, target):
+            inner = posixpath.normpath(posixpath.join(origin, posixpath.relpath(path, target)))
+            self._via(found, generator, ref, namespace, inner, tree=False if chart else None)
+        elif _under(target, path):
+            self._via(found, generator, ref, namespace, origin, tree=True)
+
+    def _via(
+        self,
+        found: Found,
+        generator: Found,
+        ref: Mapping[str, Any],
+        namespace: str,
+        path: str,
+        *,
+        tree: bool | None,
+    ) -> None:
+        kind, name = ref.get("kind"), ref.get("name")
+        files = (generator.file,)
+        if self._git_path(found, kind, name, namespace, path, tree=tree, files=files):
+            generator.ours = True
+
+    # -- paths --
+
+    def _local(self, path: str) -> str | None:
+        """A path of the repository as a path under the scanned folder (``None`` outside)."""
+        prefix = self.prefix
+        if prefix == ".":
+            return path
+        if _under(path, prefix):
+            return "." if path == prefix else path[len(prefix) + 1 :]
+        return None
+
+    def _exists(self, path: str) -> bool:
+        return os.path.isdir(os.path.join(self.top, path))
+
+    def _is_dir(self, path: str) -> bool:
+        local = self._local(path)
+        return (local is not None and local in self.scan.folders) or self._exists(path)
+
+    def _has_kustomization(self, local: str) -> bool:
+        if local in self.scan.folders:
+            return local in self.scan.kustomize_folders
+        folder = os.path.join(self.root, local)
+        return any(os.path.isfile(os.path.join(folder, name)) for name in KUSTOMIZATION_FILES)
+
+    def _deploy(self, path: str, *, tree: bool | None, files: Iterable[str]) -> None:
+        """``path`` (in the repository) is deployed by ``files``."""
+        files = tuple(files)
+        local = self._local(path)
+        if local is None:
+            prefix = self.prefix
+            # A folder above the scanned one, applied whole, deploys everything here.
+            whole = tree or (tree is None and not self._has_kustomization_above(path))
+            if _under(prefix, path) and whole:
+                self._manage(self.paths, files)
+            return
+        if tree is None:
+            tree = not self._has_kustomization(local)
+        if tree:
+            start = bisect.bisect_left(self.paths, local)
+            end = bisect.bisect_left(self.paths, local + "0") if local != "." else len(self.paths)
+            below = [p for p in self.paths[start:end] if _under(p, local)]
+            self._manage(below, files)
+        elif local in self.packages:
+            self._manage([local], files)
+        elif self._has_kustomization(local):
+            self._built_by(local, files)
+
+    def _has_kustomization_above(self, path: str) -> bool:
+        folder = os.path.join(self.top, path)
+        return any(os.path.isfile(os.path.join(folder, name)) for name in KUSTOMIZATION_FILES)
+
+    def _manage(self, paths: Iterable[str], files: tuple[str, ...]) -> None:
+        for path in paths:
+            known = self.managers.setdefault(path, set())
+            new = not known.issuperset(files)
+            known.update(files)
+            if new and self.packages[path].type == "kustomize":
+                self._built_by(path, files)
+
+    def _built_by(self, folder: str, files: tuple[str, ...]) -> None:
+        """What the kustomization in ``folder`` builds is deployed with it."""
+        for target in self._built(folder):
+            if target in self.packages:
+                self._manage([target], files)
+            elif target in self.scan.folders:
+                if target in self.scan.kustomize_folders and target not in self._references:
+                    self._built_by(target, files)  # a Component, listed by no package
+            else:
+                parent = posixpath.dirname(target) or "."  # a file: its folder's package
+                if parent in self.packages and self.packages[parent].type == "raw-manifests":
+                    self._manage([parent], files)
+
+    def _built(self, folder: str) -> list[str]:
+        if folder not in self._references:
+            self._references[folder] = []  # (a cycle ends here)
+            text = self.scan.kustomizations.get(folder)
+            if text is not None:
+                entries = parse_references(text).entries
+            else:
+                entries = local_references(os.path.join(self.root, folder)).entries
+            self._references[folder] = resolve(folder, entries)
+        return self._references[folder]
+
+    # -- roles --
+
+    def gitops_config(self) -> set[str]:
+        """Folders of plain manifests whose every Flux and Argo CD object concerns this
+        repository."""
+        by_folder: dict[str, list[Found]] = {}
+        for found in self.scan.documents:
+            by_folder.setdefault(found.folder, []).append(found)
+        return {
+            folder
+            for folder in self.scan.gitops_only
+            if by_folder.get(folder) and all(f.ours for f in by_folder[folder])
+        }
+
+
+def _git_generators(generators: object) -> Iterator[Mapping[str, Any]]:
+    """The Git directories generators of an ApplicationSet, also inside matrix and merge."""
+    for generator in generators if isinstance(generators, list) else ():
+        generator = _mapping(generator)
+        git = _mapping(generator.get("git"))
+        if git:
+            yield git
+        for nested in ("matrix", "merge"):
+            yield from _git_generators(_mapping(generator.get(nested)).get("generators"))
+
+
+_CAPTURE = re.compile(r"\{(\w+)\}")
+
+
+def _captures(pattern: object, name: str) -> dict[str, str] | None:
+    """The ``{capture}`` values that make an artifact name ``pattern`` equal ``name``."""
+    if not isinstance(pattern, str):
+        return None
+    regex = "".join(
+        f"(?P<{part}>[^/]+)" if index % 2 else re.escape(part)
+        for index, part in enumerate(_CAPTURE.split(pattern))
+    )
+    try:
+        match = re.fullmatch(regex, name)
+    except re.error:  # a capture used twice
+        return None
+    return None if match is None else match.groupdict()
+
+
+def _fill(text: str, captures: Mapping[str, str]) -> str:
+    return _CAPTURE.sub(lambda m: captures.get(m[1], m[0]), text)
