@@ -471,3 +471,36 @@ def test_every_hook_is_exercised_by_a_test_of_its_name() -> None:
 
 def test_required_and_optional_hooks_are_every_hook() -> None:
     assert sorted(REQUIRED_HOOKS + OPTIONAL_HOOKS) == sorted(hook_names())
+
+
+@pytest.mark.slow
+def test_mypy_checks_a_provider_written_against_the_protocol(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    module = tmp_path / "gitops_typo.py"
+    module.write_text(
+        "from gitops_core import hookimpl\n"
+        "from gitops_core.hookspecs import GitOpsGenerator\n"
+        "from gitops_core.models import GeneratedOutput, GitOpsConfig\n\n\n"
+        "class Typo(GitOpsGenerator):\n"
+        "    @hookimpl\n"
+        "    def gitops_provider_id(self) -> int:\n"
+        "        return 1\n\n"
+        "    @hookimpl\n"
+        "    def gitops_generate(self, config: str) -> GeneratedOutput:\n"
+        "        raise NotImplementedError\n\n\n"
+        "provider = Typo()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(module)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    errors = done.stdout
+    assert 'Return type "int" of "gitops_provider_id" incompatible' in errors
+    assert 'Argument 1 of "gitops_generate" is incompatible' in errors
+    assert 'Cannot instantiate abstract class "Typo"' in errors
+    assert "gitops_provider_name" in errors and "gitops_questions" in errors
