@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from gitops_core.checks import go_regex
 from gitops_core.validation import SchemaStore, _engine, cel, load_documents, validate_documents
-from gitops_core.validation.cel import CelEvalError, CelSyntaxError, parse
+from gitops_core.validation.cel import CelEvalError, CelSyntaxError, _functions, parse
 from gitops_core.validation.convert import main as convert
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -421,6 +421,7 @@ def test_rules_are_compiled_once_per_schema_not_per_document() -> None:
     _engine._program.cache_clear()
     cel.parse.cache_clear()
     go_regex.cache_clear()
+    _functions._re2.cache_clear()
     store = SchemaStore([FLUX_SCHEMAS])
     documents = [artifact_generator([f"app-{i}", f"lib-{i}"]) for i in range(50)]
     with (

@@ -426,3 +426,22 @@ def test_escaped_property_names_in_rules() -> None:
         "spec: failed rule: !has(self.a__dot__b__slash__c) || self.a__dot__b__slash__c == 'x'",
         "spec: too big",
     ]
+
+
+def test_regular_expressions_are_re2s_ascii_classes() -> None:
+    store = crd_store(
+        {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string", "pattern": "^\\d+$"},
+                "tag": {"type": "string"},
+            },
+            "x-kubernetes-validations": [{"rule": "self.tag.matches('^\\\\w+$')"}],
+        }
+    )
+    assert check(widget("{id: '123', tag: abc_1}"), store) == []
+    # Python's \d and \w take any Unicode digit or letter; RE2's (the API server's) do not.
+    assert check(widget("{id: '١٢٣', tag: 'é'}"), store) == [
+        "spec: failed rule: self.tag.matches('^\\\\w+$')",
+        "spec.id: '١٢٣' does not match '^\\\\d+$'",
+    ]

@@ -145,3 +145,11 @@ def timestamp(text: str) -> Any:
     from gitops_core.validation.cel._time import parse_timestamp
 
     return parse_timestamp(text)
+
+
+def regex(pattern: str) -> Any:
+    """``pattern`` compiled as RE2 (the API server's regular expressions) reads it; raises
+    :class:`CelEvalError` for a pattern that is not one."""
+    from gitops_core.validation.cel._functions import regex as compile_regex
+
+    return compile_regex(pattern)

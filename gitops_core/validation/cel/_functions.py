@@ -9,6 +9,7 @@ overload`` for argument types it does not take).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -351,13 +352,19 @@ def ends_with(text: Value, suffix: Value) -> Value:
 
 
 def regex(pattern: str, error: type[Exception] = CelEvalError) -> re.Pattern[str]:
-    """``pattern`` compiled with RE2's anchoring (``$`` at the very end only)."""
-    from gitops_core.checks import go_regex
-
+    """``pattern`` compiled as RE2 reads it: ``$`` at the very end only, and ``\\d``, ``\\w``,
+    ``\\s``, ``\\b`` ASCII-only (Python's are Unicode-aware: ``\\d`` would match "٣")."""
     try:
-        return go_regex(pattern)
+        return _re2(pattern)
     except (re.error, OverflowError, RecursionError) as exc:
         raise error(f"invalid regular expression {pattern!r}: {exc}") from None
+
+
+@functools.lru_cache(maxsize=1024)
+def _re2(pattern: str) -> re.Pattern[str]:
+    from gitops_core.checks import go_regex
+
+    return re.compile(go_regex(pattern).pattern, re.ASCII)
 
 
 def matches(text: Value, pattern: Value) -> Value:
