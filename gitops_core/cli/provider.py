@@ -64,7 +64,10 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     new.add_argument("id", metavar="ID", help="the provider id, such as fleet or my-tool")
     new.add_argument(
-        "--name", dest="display_name", help="the display name (default: the id, capitalised)"
+        "--name",
+        dest="display_name",
+        metavar="NAME",
+        help="the display name (default: the id, capitalised)",
     )
     new.add_argument("--dir", metavar="DIR", help="where to write it (default: ./gitops-ID)")
     new.add_argument("--force", action="store_true", help="replace different existing files")
