@@ -81,7 +81,7 @@ def default_answers(
     defaults["gitRepoPath"] = defaults["gitRepoPath"] or "."
     # What the checkout offers is only a default when it would be accepted as an answer: a
     # fresh clone's origin is often a local path, which no controller can clone.
-    questions = {q.id: q for q in shared_questions()}
+    questions = {q.id: q for q in provider.shared_questions()}  # as this provider narrows them
     for question_id, value in (("gitRepoUrl", facts.origin_url), ("targetRevision", facts.branch)):
         if value:
             try:

@@ -12,6 +12,7 @@ and :class:`Provider`, never ``pm.hook``.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -318,6 +319,16 @@ def _unmarked(plugin: object, hook: str) -> str:
     return " (it has no @hookimpl)" if callable(getattr(plugin, hook, None)) else ""
 
 
+def unknown_provider(provider_id: str, ids: Sequence[str]) -> str:
+    """Why ``provider_id`` cannot be had: the closest installed id, and those installed. Never
+    advice to install a distribution named after what was typed: nothing says that one exists,
+    and anyone could publish it."""
+    close = difflib.get_close_matches(provider_id.lower(), [i.lower() for i in ids], n=1)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    installed = ", ".join(ids) or "none; providers are distributions installed with pip"
+    return f"provider {provider_id!r} is not installed{hint} (installed: {installed})"
+
+
 class Providers:
     """The installed providers, by id."""
 
@@ -349,12 +360,7 @@ class Providers:
             return self._loaded[provider_id]
         sources = self._sources.get(provider_id)
         if not sources:
-            installed = ", ".join(self.ids()) or "none"
-            raise UsageError(
-                f"provider {provider_id!r} is not installed (installed: {installed}); providers "
-                f"ship as distributions, by convention gitops-{provider_id}: "
-                f"pip install gitops-{provider_id}"
-            )
+            raise UsageError(unknown_provider(provider_id, self.ids()))
         if len(sources) > 1:
             dists = " and ".join(sorted(s.distribution for s in sources))
             raise ProviderError(dists, f"provider id {provider_id!r} is provided by both {dists}")

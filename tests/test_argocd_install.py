@@ -57,4 +57,4 @@ def test_without_gitops_argocd_the_provider_is_not_installed(tmp_path: Path) -> 
         assert refused.stdout == ""
         (line,) = refused.stderr.splitlines()
         assert "'argocd' is not installed" in line
-        assert "pip install gitops-argocd" in line  # names the distribution that provides it
+        assert "(installed: flux)" in line and "pip install" not in line

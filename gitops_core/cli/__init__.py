@@ -26,7 +26,6 @@ from gitops_core.cli.common import (
     installed_providers,
     print_error,
     print_json,
-    provider_by_id,
 )
 from gitops_core.cli.options import (
     Command,
@@ -134,7 +133,7 @@ def cmd_questions(options: QuestionsOptions) -> int:
     from gitops_core.configuration import question_list
     from gitops_core.questions import questions_as_data
 
-    questions = question_list(provider_by_id(installed_providers(), options.provider))
+    questions = question_list(installed_providers().get(options.provider))
     if options.json:
         print_json(questions_as_data(questions))
         return 0

@@ -58,28 +58,11 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     return lowered[close[0]] if close else None
 
 
-def provider_by_id(providers: Providers, provider_id: str) -> Provider:
-    """The installed provider ``provider_id``. An unknown id is refused naming the closest
-    installed one and those installed, never with advice to install a distribution named after
-    what was typed: nothing says that one exists, and anyone could publish it."""
-    ids = providers.ids()
-    if provider_id not in ids:
-        raise UsageError(unknown_provider(provider_id, ids))
-    return providers.get(provider_id)
-
-
-def unknown_provider(provider_id: str, ids: Sequence[str]) -> str:
-    guess = did_you_mean(provider_id, ids)
-    hint = f"; did you mean {guess}?" if guess else ""
-    installed = ", ".join(ids) or "none; providers are distributions such as gitops-flux"
-    return f"provider {provider_id!r} is not installed{hint} (installed: {installed})"
-
-
 def chosen_provider(options: GenerateOptions) -> Provider:
     """``--provider``, or the only provider installed."""
     providers = installed_providers()
     if options.provider is not None:
-        return provider_by_id(providers, options.provider)
+        return providers.get(options.provider)
     ids = providers.ids()
     if len(ids) == 1:
         return providers.get(ids[0])

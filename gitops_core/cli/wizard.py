@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from gitops_core.cli.common import check_question_ids, installed_providers, provider_by_id
+from gitops_core.cli.common import check_question_ids, installed_providers
 from gitops_core.cli.options import GenerateOptions
 from gitops_core.cli.prompts import Choice, Prompter, open_prompter
 from gitops_core.errors import (
@@ -359,7 +359,7 @@ class Wizard:
 
     def run(self, provided: Mapping[str, object]) -> int:
         if self.options.provider is not None:  # a typing mistake is said before any work
-            provider_by_id(self.sessions.providers, self.options.provider)
+            self.sessions.providers.get(self.options.provider)
         step = self.sessions.start(self.options.path)
         self.session = step.session_id
         step = self.pick_package(step)
@@ -466,7 +466,7 @@ def replay_command(options: GenerateOptions, state: SessionState) -> str:
 
 def _pick_provider(ui: Prompter, providers: Providers, chosen: str | None) -> Provider:
     if chosen is not None:
-        return provider_by_id(providers, chosen)
+        return providers.get(chosen)
     loaded, _ = providers.load_all()
     if not loaded:
         raise UsageError("no GitOps provider is installed")
