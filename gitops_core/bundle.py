@@ -567,7 +567,7 @@ def _files(
         raise fail(f"returned no file for {len(configs)} packages")
     files = [
         BundleFile(path=folder / out.filename, role="package", output=out, package=config.package)
-        for config, out in zip(configs, output.packages, strict=True)
+        for config, out in zip(configs, output.packages, strict=bool(output.packages))
     ]
     files += [
         BundleFile(path=folder / out.filename, role="shared", output=out) for out in output.shared

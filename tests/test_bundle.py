@@ -424,3 +424,81 @@ def test_bases_are_found_in_block_flow_and_quoted_lists(tmp_path: Path) -> None:
         "overlays/a": ("overlays/b",),
         "overlays/d": ("overlays/f",),
     }
+
+
+def _generated_applications(appset: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The Applications the ApplicationSet controller would make, by source path: each
+    generator's template filled from the ApplicationSet's (what it lacks), its parameters
+    substituted as the Go templates say."""
+    from gitops_argocd import BASENAME_NAME, PATH_NAME, PATH_PARAMETER, _sprig_name
+
+    def fill(template: Any, base: Any) -> Any:
+        if isinstance(template, dict) and isinstance(base, dict):
+            return {**base, **{k: fill(v, base.get(k)) for k, v in template.items()}}
+        return template
+
+    def expand(node: Any, path: str) -> Any:
+        if isinstance(node, dict):
+            return {k: expand(v, path) for k, v in node.items()}
+        if isinstance(node, list):
+            return [expand(v, path) for v in node]
+        values = {
+            PATH_PARAMETER: path,
+            PATH_NAME: _sprig_name(path),
+            BASENAME_NAME: _sprig_name(path.rpartition("/")[2]),
+        }
+        return values.get(node, node) if isinstance(node, str) else node
+
+    spec = appset["spec"]
+    assert spec["goTemplate"] is True and spec["goTemplateOptions"] == ["missingkey=error"]
+    found = {}
+    for generator in spec["generators"]:
+        ((kind, body),) = generator.items()
+        template = fill(body.get("template", spec["template"]), spec["template"])
+        if kind == "git":
+            paths = [entry["path"] for entry in body["directories"]]
+        else:
+            paths = [body["elements"][0]["package"]]
+        for path in paths:
+            application = expand(template, path)
+            assert "{{" not in json.dumps(application)
+            found[application["spec"]["source"]["path"]] = {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "Application",
+                **application,
+            }
+    return found
+
+
+@pytest.mark.parametrize("repo", ["example", "same_names"])
+def test_argo_cd_can_deploy_the_set_as_one_application_set(
+    cli: CliRunner, request: pytest.FixtureRequest, repo: str
+) -> None:
+    root: Path = request.getfixturevalue("example_repo" if repo == "example" else repo)
+    path = "deploy" if repo == "example" else "."
+    # (The second set deploys what the first one does: --include managed.)
+    every = ("--include", "bases", "--include", "managed", "--set", "syncPolicy=auto")
+    one = generate_all(cli, root, "argocd", *every, "-o", "apps", path=path)
+    assert one.returncode == 0, one.stderr
+    each = generate_all(cli, root, "argocd", *every, "--set", "applicationSet=true",
+                        "-o", "appset", path=path)  # fmt: skip
+    assert each.returncode == 0, each.stderr
+    files = assert_sound(cli, root / "appset")
+    assert sorted(files) == ["_applicationset.yaml", "_entrypoint.yaml"]
+    (appset,) = files["_applicationset.yaml"]
+    assert appset["kind"] == "ApplicationSet"
+    assert appset["spec"]["syncPolicy"] == {"preserveResourcesOnDeletion": True}
+    # The entry point deploys the folder, and so the ApplicationSet, as app-of-apps does.
+    (entry,) = files["_entrypoint.yaml"]
+    assert entry["spec"]["source"]["path"] == "appset"
+    # Every Application it generates is the one the app-of-apps set writes for that package.
+    separate = {
+        d["spec"]["source"]["path"]: d
+        for name, docs in documents(root / "apps").items()
+        if not name.startswith("_")
+        for d in docs
+    }
+    assert _generated_applications(appset) == separate
+    if repo == "example":
+        # Names the folders give: one generator per kind of Application (a tool block apart).
+        assert [len(g["git"]["directories"]) for g in appset["spec"]["generators"]] == [3, 1]

@@ -3,12 +3,21 @@
 Mostly data (``questions.yaml``, ``manifests.yaml``); the functions below say what templates
 cannot: which blocks a package type and the answers call for, and the names Helm accepts.
 Each returns ``None`` where its key must not appear at all.
+
+With ``generate --all`` and ``applicationSet``, the set is one ``ApplicationSet`` instead of a
+file per package (:func:`application_set`): the Argo CD user's usual pattern.
 """
 
 from __future__ import annotations
 
+import copy
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from gitops_core import hookimpl
 from gitops_core.declarative import Context, DeclarativeProvider, object_name, to_dns1123_label
-from gitops_core.models import Value
+from gitops_core.models import Bundle, BundleOutput, GeneratedOutput, GitOpsConfig, Value
 
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"
@@ -133,7 +142,144 @@ def create_namespace_option(context: Context) -> str | None:
     return CREATE_NAMESPACE if namespace and context.answer("createNamespace") else None
 
 
-provider = DeclarativeProvider(
+# --- generate --all as one ApplicationSet -----------------------------------------------------
+
+APPLICATION_SET_FILE = "_applicationset.yaml"
+#: Sprig pipelines (Go templates of the ApplicationSet controller) that name an Application after
+#: its folder as the core names packages, and the same in Python to know when they do.
+PATH_NAME = '{{ .path.path | lower | replace "/" "-" | replace "_" "-" | replace "." "-" }}'
+BASENAME_NAME = '{{ .path.basename | lower | replace "_" "-" | replace "." "-" }}'
+PATH_PARAMETER = "{{ .path.path }}"
+
+
+def _sprig_name(text: str) -> str:
+    return text.lower().replace("/", "-").replace("_", "-").replace(".", "-")
+
+
+def _name_expression(name: str, path: str) -> str | None:
+    """The template expression that gives the package's name from its folder, if one does."""
+    if not path.isascii():
+        return None
+    if _sprig_name(path) == name:
+        return PATH_NAME
+    if _sprig_name(path.rpartition("/")[2]) == name:
+        return BASENAME_NAME
+    return None
+
+
+def _common(documents: Sequence[Any]) -> Any:
+    """What every one of ``documents`` holds alike (mappings intersected key by key)."""
+    first = documents[0]
+    if all(isinstance(d, dict) for d in documents):
+        shared = {}
+        for key in first:
+            if all(key in d for d in documents):
+                value = _common([d[key] for d in documents])
+                if value is not _NOTHING:
+                    shared[key] = value
+        return shared
+    return first if all(d == first for d in documents) else _NOTHING
+
+
+_NOTHING = object()
+
+
+def application_set(
+    configs: Sequence[GitOpsConfig], bundle: Bundle, applications: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """One ApplicationSet that generates ``applications`` (one per package, as app-of-apps
+    would write them).
+
+    Packages whose Applications differ only by the folder (and a name the folder gives) share
+    one Git directories generator; the others get a generator each, with the template fields
+    that differ (a namespace, a tool block, a name) in the generator's own ``template``, over the
+    ApplicationSet's template of what all hold alike. The controller merges a generator's
+    template over the ApplicationSet's, filling only what is missing, so the common part never
+    changes what a generator says.
+    """
+    groups: dict[str, tuple[dict[str, Any], list[str]]] = {}
+    for application, name in zip(applications, bundle.names, strict=True):
+        template = {
+            "metadata": copy.deepcopy(application["metadata"]),
+            "spec": copy.deepcopy(application["spec"]),
+        }
+        source = template["spec"]["source"]
+        path = str(source["path"])
+        expression = _name_expression(name, path) if path != "." else None
+        if expression is not None:
+            template["metadata"]["name"] = expression
+            source["path"] = PATH_PARAMETER
+        key = json.dumps(template, sort_keys=True)
+        groups.setdefault(key, (template, []))[1].append(path)
+    templates = [template for template, _ in groups.values()]
+    common = _common(templates) if len(templates) > 1 else templates[0]
+    common.setdefault("metadata", {})
+    first = configs[0]
+    url, revision = first.shared["gitRepoUrl"], first.shared["targetRevision"]
+    generators = []
+    for template, paths in groups.values():
+        if template["spec"]["source"]["path"] == PATH_PARAMETER:
+            directories = [{"path": path} for path in paths]
+            generator: dict[str, Any] = {
+                "git": {"repoURL": url, "revision": revision, "directories": directories}
+            }
+        else:  # one package whose name or folder no expression gives: a list of one
+            generator = {"list": {"elements": [{"package": paths[0]}]}}
+        if template != common:
+            next(iter(generator.values()))["template"] = template
+        generators.append(generator)
+    spec: dict[str, Any] = {
+        "goTemplate": True,
+        "goTemplateOptions": ["missingkey=error"],
+        "generators": generators,
+        "template": common,
+    }
+    if not first.answers().get("cascadeDelete"):
+        # The controller puts Argo CD's deletion finalizer on what it generates; without
+        # cascadeDelete, removing an Application (or the set) leaves its resources running.
+        spec["syncPolicy"] = {"preserveResourcesOnDeletion": True}
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "ApplicationSet",
+        "metadata": {
+            "name": bundle.entrypoint,
+            "namespace": str(first.answer("applicationNamespace")),
+        },
+        "spec": spec,
+    }
+
+
+class ArgoCDProvider(DeclarativeProvider):
+    """The declarative provider, and with ``applicationSet`` its set as one ApplicationSet."""
+
+    @hookimpl
+    def gitops_generate_all(self, configs: Sequence[GitOpsConfig], bundle: Bundle) -> BundleOutput:
+        output = super().gitops_generate_all(configs, bundle)
+        if not configs or not configs[0].answers().get("applicationSet"):
+            return output
+        applications = [_application(out) for out in output.packages]
+        document = application_set(configs, bundle, applications)
+        notes = [note for out in output.packages for note in out.notes]
+        shared = self._set_output([document], APPLICATION_SET_FILE, len(configs), notes)
+        return BundleOutput(
+            packages=(),
+            shared=(*output.shared, shared),
+            entrypoint=output.entrypoint,
+            files=output.files,
+        )
+
+
+def _application(output: GeneratedOutput) -> Mapping[str, Any]:
+    return next(_applications(output.documents))
+
+
+def _applications(documents: Sequence[Mapping[str, Value]]) -> Iterator[Mapping[str, Any]]:
+    for document in documents:
+        if document.get("kind") == "Application":
+            yield document
+
+
+provider = ArgoCDProvider(
     "gitops_argocd",
     functions={
         "name": application_name,
