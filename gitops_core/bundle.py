@@ -340,10 +340,10 @@ def plan_all(
 
 _ROLE_DETAIL: Mapping[str, str] = {
     "flux-installation": "Flux's own installation",
-    "gitops-config": "holds only Flux or Argo CD objects that deploy this repository",
-    "test-fixture": "test fixtures (by its path)",
-    "docs": "documentation (by its path)",
-    "example": "an example (by its path)",
+    "gitops-config": "only GitOps objects that deploy this repository",
+    "test-fixture": "test fixtures, by its path",
+    "docs": "documentation, by its path",
+    "example": "an example, by its path",
 }
 
 
