@@ -181,7 +181,7 @@ def test_head_on_a_detached_checkout_is_refused_for_flux(
     providers: Providers, released: Path
 ) -> None:
     git(released, "checkout", "-q", "--detach")
-    with pytest.raises(UsageError, match="targetRevision HEAD: the checkout is not on a branch"):
+    with pytest.raises(UsageError, match="targetRevision: HEAD, but the checkout is not on a"):
         flux_ref(providers, released, "HEAD")
 
 

@@ -81,7 +81,7 @@ def git_ref(context: Context) -> dict[str, Value]:
         commit = facts.get("commit")
         if not commit:
             raise UsageError(
-                f"targetRevision {revision!r} looks like a short commit SHA, but no commit of "
+                f"targetRevision: {revision!r} looks like a short commit SHA, but no commit of "
                 "the checkout starts with it, and Flux needs the full SHA; give all 40 digits"
             )
         return {"commit": str(commit)}
@@ -89,7 +89,7 @@ def git_ref(context: Context) -> dict[str, Value]:
         branch = facts.get("branch")
         if not branch:
             raise UsageError(
-                "targetRevision HEAD: the checkout is not on a branch (a detached HEAD), and "
+                "targetRevision: HEAD, but the checkout is not on a branch (a detached HEAD), and "
                 "Flux tracks a branch, tag or commit; name one"
             )
         return {"branch": str(branch)}
