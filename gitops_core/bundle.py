@@ -54,8 +54,7 @@ import attrs
 from gitops_core.checks import inside
 from gitops_core.configuration import configure, repository_names
 from gitops_core.detection import CHART_FILE, KUSTOMIZATION_FILES, detect
-from gitops_core.detection.contents import package_contents
-from gitops_core.detection.kustomize import local_references, resolve
+from gitops_core.detection.kustomize import declared_namespace, local_references, resolve
 from gitops_core.errors import GitOpsError, PerPackageAnswersError, ProviderError, UsageError
 from gitops_core.git import GitFacts, git_facts
 from gitops_core.models import (
@@ -290,6 +289,12 @@ def plan_all(
             f"no Helm chart, Kustomize overlay or Kubernetes manifests found under {root}"
         )
     built = _built(root, everyone)
+    # The output folder as a path under root (None when outside): string tests per package.
+    out = folder.relative_to(root).as_posix() if inside(root, folder) else None
+
+    def in_output(path: str) -> bool:
+        return out is not None and (out == "." or path == out or path.startswith(out + "/"))
+
     unused_exclude, unused_only = set(exclude), set(only)
     chosen: list[DetectedPackage] = []
     skipped: list[Skipped] = []
@@ -302,17 +307,17 @@ def plan_all(
         # Every reason that applies, in this order; the package is deployed only when the
         # caller lifted them all, and the first one left is what the report gives.
         reasons: list[tuple[Reason, str]] = []
-        if inside(folder, where):
+        if in_output(package.path):
             reasons.append(("output", "this run writes there"))
         if excluded or (only and not selected):
             detail = f"--exclude {', '.join(sorted(excluded))}" if excluded else "not in --only"
             reasons.append(("excluded", detail))
-        if (where / ENTRYPOINT_FILE).is_file() and package.type == "raw-manifests":
+        if package.type == "raw-manifests" and (where / ENTRYPOINT_FILE).is_file():
             reasons.append(("gitops-config", "the output of an earlier --all"))
         elif package.role != "workload":
             reasons.append((package.role, _ROLE_DETAIL[package.role]))
         # What this run's own folder deploys is what the run replaces: that does not count.
-        managers = [m for m in package.managed_by if not inside(folder, root / m)]
+        managers = [m for m in package.managed_by if not in_output(m)]
         if managers:
             reasons.append(("managed", f"deployed by {', '.join(managers)}"))
         if package.path in built:
@@ -321,7 +326,7 @@ def plan_all(
         if left:
             skipped.append(Skipped(package=package, reason=left[0][0], detail=left[0][1]))
             continue
-        if package.type != "kustomize" and where in folder.parents:
+        if package.type != "kustomize" and out is not None and in_output_of(out, package.path):
             # Flux and Argo CD deploy every manifest below a chart or a manifest folder.
             raise UsageError(
                 f"the output folder {folder} is inside the {package.type} package "
@@ -336,6 +341,11 @@ def plan_all(
     if unused_only:
         raise UsageError(f"--only {', '.join(sorted(unused_only))}: matches no detected package")
     return Plan(packages=tuple(everyone), chosen=tuple(chosen), skipped=tuple(skipped), built=built)
+
+
+def in_output_of(out: str, path: str) -> bool:
+    """Whether the output folder ``out`` lies strictly below the package folder ``path``."""
+    return path != out and (path == "." or out.startswith(path + "/"))
 
 
 _ROLE_DETAIL: Mapping[str, str] = {
@@ -470,7 +480,9 @@ def _declared_namespaces(root: Path, plan: Plan, provided: Mapping[str, object])
         if len(deployed) < 2:
             continue
         for package in deployed:
-            declared = package_contents(root, package).declared_namespace
+            if package.type != "kustomize":
+                continue
+            declared = declared_namespace(str(root / package.path))
             if declared and declared != given:
                 own[package.path] = declared
     return dict(sorted(own.items()))

@@ -22,7 +22,13 @@ from gitops_core.yamlio import InvalidYAML, safe_load
 
 from ._files import MARKER_LIMIT, decode, read_prefix
 
-__all__ = ["KUSTOMIZATION_FILES", "References", "local_references", "parse_references"]
+__all__ = [
+    "KUSTOMIZATION_FILES",
+    "References",
+    "declared_namespace",
+    "local_references",
+    "parse_references",
+]
 
 #: In the order kustomize looks for them.
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -61,6 +67,26 @@ def local_references(folder: str) -> References:
             return References(unreadable=True)
         return parse_references(text)
     return References()
+
+
+def declared_namespace(folder: str) -> str | None:
+    """The ``namespace:`` of the kustomization in ``folder`` (an absolute path): the namespace
+    kustomize puts every namespaced object it builds in; ``None`` when it sets none."""
+    from ._files import load_yaml_or_none, scan_top_level
+
+    for name in KUSTOMIZATION_FILES:
+        try:
+            data, complete = read_prefix(os.path.join(folder, name), MARKER_LIMIT)
+            text = decode(data, complete)
+        except (OSError, ValueError):
+            continue
+        scanned = scan_top_level(text, ("namespace",))
+        if scanned is None:
+            document, _ = load_yaml_or_none(text)
+            scanned = document if isinstance(document, dict) else {}
+        namespace = scanned.get("namespace")
+        return namespace if isinstance(namespace, str) and namespace else None
+    return None
 
 
 def parse_references(text: str) -> References:
