@@ -423,3 +423,40 @@ def test_the_progress_line_shows_only_on_a_terminal() -> None:
     with Progress(late, delay=60) as progress:
         progress("a moment")
     assert late.getvalue() == ""
+
+
+def test_a_home_lab_with_a_ks_yaml_per_app(tmp_path: Path) -> None:
+    """The usual home-lab layout: one Kustomization applies kubernetes/apps (no kustomization
+    there), each namespace's kustomization names its apps' ks.yaml, each ks.yaml deploys app/."""
+    files = {
+        "kubernetes/flux/cluster/ks.yaml": (
+            "---\n# yaml-language-server: $schema=https://example.com/ks.json\n"
+            + ks("./kubernetes/apps", name="cluster-apps").replace(
+                "metadata:\n  name: cluster-apps\n  namespace: flux-system\n",
+                "metadata:\n  name: cluster-apps\n  namespace: &namespace flux-system\n",
+            )
+        ),
+        "kubernetes/apps/media/kustomization.yaml": (
+            "resources:\n  - ./namespace.yaml\n  - ./plex/ks.yaml\n"
+        ),
+        "kubernetes/apps/media/namespace.yaml": (
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: media\n"
+        ),
+        "kubernetes/apps/media/plex/ks.yaml": ks("./kubernetes/apps/media/plex/app", name="plex"),
+        "kubernetes/apps/media/plex/app/kustomization.yaml": "resources:\n  - ./cm.yaml\n",
+        "kubernetes/apps/media/plex/app/cm.yaml": CM.format(name="plex"),
+        # Below a folder with a kustomization, Flux's tree stops: nothing deploys this one.
+        "kubernetes/apps/media/plex/extra/cm.yaml": CM.format(name="extra"),
+    }
+    tree(tmp_path, files)
+    packages = detect(tmp_path, repository=facts(tmp_path))
+    cluster = ("kubernetes/flux/cluster/ks.yaml",)
+    assert managed(packages) == {
+        "kubernetes/apps/media": cluster,
+        "kubernetes/apps/media/plex": cluster,  # its ks.yaml, named by the kustomization above
+        "kubernetes/apps/media/plex/app": ("kubernetes/apps/media/plex/ks.yaml",),
+    }
+    assert roles(packages) == {
+        "kubernetes/apps/media/plex": "gitops-config",
+        "kubernetes/flux/cluster": "gitops-config",
+    }

@@ -7,7 +7,8 @@ Detection reads, beside the packages, the Flux and Argo CD objects committed in 
   repository (or one that is not committed here at all, such as the one the Flux Operator or
   ``flux bootstrap`` installs, when that path exists) the path is a folder of the repository: one
   without a kustomization file is applied whole, every package below it included (Flux
-  generates a kustomization over the tree), one with a kustomization is that package. With an
+  generates a kustomization over the tree, which builds a sub-folder that has a kustomization
+  as such and does not look below it), one with a kustomization is that package. With an
   ``ExternalArtifact`` the path is mapped back through the ``ArtifactGenerator`` that produces
   the artifact (``copy`` operations from ``@alias/dir/**`` of this repository into
   ``@artifact/dest/``; ``{capture}`` placeholders of ``pathPattern`` generators match any name);
@@ -541,7 +542,8 @@ class _Resolver:
             return
         found.ours = True
         directory = _mapping(source.get("directory"))
-        self._deploy(path, tree=directory.get("recurse") is True, files=(found.file,))
+        recurse = directory.get("recurse") is True
+        self._deploy(path, tree=recurse, files=(found.file,), flux=False)
 
     def _application_set(self, found: Found) -> None:
         spec = found.spec
@@ -681,28 +683,55 @@ class _Resolver:
         folder = os.path.join(self.root, local)
         return any(os.path.isfile(os.path.join(folder, name)) for name in KUSTOMIZATION_FILES)
 
-    def _deploy(self, path: str, *, tree: bool | None, files: Iterable[str]) -> None:
-        """``path`` (in the repository) is deployed by ``files``."""
+    def _deploy(
+        self, path: str, *, tree: bool | None, files: Iterable[str], flux: bool = True
+    ) -> None:
+        """``path`` (in the repository) is deployed by ``files``: that package, or with
+        ``tree`` every package below it (``None``: Flux's rule, a tree when the folder has no
+        kustomization). Flux applies a tree as kustomize would its generated kustomization: a
+        sub-folder with a kustomization is built as such and not descended into; Argo CD's
+        ``directory.recurse`` (``flux=False``) reads every file below."""
         files = tuple(files)
         local = self._local(path)
         if local is None:
-            prefix = self.prefix
-            # A folder above the scanned one, applied whole, deploys everything here.
+            # A folder above the scanned one, applied whole, deploys everything here (but what
+            # a kustomization between them keeps for itself).
             whole = tree or (tree is None and not self._has_kustomization_above(path))
-            if _under(prefix, path) and whole:
-                self._manage(self.paths, files)
+            if _under(self.prefix, path) and whole:
+                self._manage(self._tree(".", flux, above=True), files)
             return
         if tree is None:
             tree = not self._has_kustomization(local)
         if tree:
-            start = bisect.bisect_left(self.paths, local)
-            end = bisect.bisect_left(self.paths, local + "0") if local != "." else len(self.paths)
-            below = [p for p in self.paths[start:end] if _under(p, local)]
-            self._manage(below, files)
+            self._manage(self._tree(local, flux), files)
         elif local in self.packages:
             self._manage([local], files)
         elif self._has_kustomization(local):
             self._built_by(local, files)
+
+    def _tree(self, local: str, flux: bool, *, above: bool = False) -> list[str]:
+        """The packages a tree at ``local`` deploys (``above``: the tree's top is above the
+        scanned folder, which is then one of the folders between it and the packages)."""
+        start = bisect.bisect_left(self.paths, local)
+        end = bisect.bisect_left(self.paths, local + "0") if local != "." else len(self.paths)
+        below = [p for p in self.paths[start:end] if _under(p, local)]
+        if not flux:
+            return below
+        kept = []
+        for path in below:
+            if path == local:
+                kept.append(path)
+                continue
+            parts = (path if local == "." else path[len(local) + 1 :]).split("/")
+            base = "" if local == "." else local + "/"
+            # A folder with a kustomization between the top and the package is built as such,
+            # and Flux does not look below it.
+            between = [base + "/".join(parts[:i]) for i in range(1, len(parts))]
+            if above:
+                between.append(".")
+            if not any(folder in self.scan.kustomize_folders for folder in between):
+                kept.append(path)
+        return kept
 
     def _has_kustomization_above(self, path: str) -> bool:
         folder = os.path.join(self.top, path)
