@@ -460,3 +460,18 @@ def test_a_home_lab_with_a_ks_yaml_per_app(tmp_path: Path) -> None:
         "kubernetes/apps/media/plex": "gitops-config",
         "kubernetes/flux/cluster": "gitops-config",
     }
+
+
+def test_objects_among_test_fixtures_deploy_nothing(tmp_path: Path) -> None:
+    tree(
+        tmp_path,
+        {
+            # A fixture's Kustomization without a path would apply the whole repository.
+            "tests/fixtures/ks.yaml": ks("").replace("  path: \n", ""),
+            "docs/app.yaml": application(
+                "  source:\n    repoURL: " + ORIGIN + "\n    path: apps/web\n"
+            ),
+            "apps/web/cm.yaml": CM.format(name="web"),
+        },
+    )
+    assert managed(detect(tmp_path, repository=facts(tmp_path))) == {}

@@ -26,12 +26,13 @@ A package a deployed kustomization builds (its local ``resources``, ``bases`` an
 ``GitRepository`` that ``flux bootstrap`` committed (``gotk-sync.yaml``) and a ``FluxInstance``'s
 sync URL. Without any of them (no Git, no origin) a source counts when its path exists here.
 
-What a package is (its ``role``) also comes from here: Flux's own installation (a folder with
-``gotk-components.yaml`` or ``gotk-sync.yaml``, or holding a ``FluxInstance``); a folder of plain
-manifests whose every object is a Flux or Argo CD object deploying this repository (or a
-``Namespace``, an ``AppProject``) is GitOps configuration, such as an entry point, this tool's
-own output included; and, by a folder in its path, test fixtures (``testdata``, ``fixtures``,
-``test``, ``e2e``...), docs and examples.
+Objects below test fixtures, docs and examples (by their path, as below) are not read as
+deploying anything. What a package is (its ``role``) also comes from here: Flux's own
+installation (a folder with ``gotk-components.yaml`` or ``gotk-sync.yaml``, or holding a
+``FluxInstance``); a folder of plain manifests whose every object is a Flux or Argo CD object
+deploying this repository (or a ``Namespace``, an ``AppProject``) is GitOps configuration, such
+as an entry point, this tool's own output included; and, by a folder in its path, test
+fixtures (``testdata``, ``fixtures``, ``test``, ``e2e``...), docs and examples.
 
 Cost: a YAML file is opened only where detection reads anyway (outside charts and skipped
 folders), and read past the bytes detection reads only when they name a Flux or Argo CD API
@@ -270,6 +271,8 @@ def finish(
     """``packages`` (sorted by path) with their ``role`` and ``managed_by`` set."""
     managers: dict[str, set[str]] = {}
     gitops_config: set[str] = set()
+    # Objects among test fixtures, docs and examples deploy nothing of the repository.
+    scan.documents = [f for f in scan.documents if path_role(f.folder) is None]
     if scan.documents:
         if repository is None:
             from gitops_core.git import git_facts
