@@ -114,7 +114,8 @@ def check_answer(case: tuple[Any, Any]) -> str:
         return "refused"
     if value is None:
         # A list answer of blank items is no value too.
-        assert raw == "" or (question.type == "list" and not str(raw).strip(" ,")), raw
+        items = raw if isinstance(raw, list) else str(raw).split(",")
+        assert raw == "" or (question.type == "list" and not "".join(items).strip(" ")), raw
         return "no value"
     if question.type == "confirm":
         assert isinstance(value, bool)
