@@ -25,8 +25,9 @@ import attrs
 from gitops_core.models import DetectedPackage
 from gitops_core.yamlio import InvalidYAML, safe_load
 
-from ._files import MARKER_LIMIT, decode, read_prefix
+from ._files import decode, read_prefix
 from ._scan import CHART_FILE, KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, SKIPPED_FOLDERS
+from .kustomize import kustomization_text, namespace_of, parse_references
 
 __all__ = ["CLUSTER_SCOPED_KINDS", "PackageContents", "package_contents"]
 
@@ -64,6 +65,8 @@ _MAX_DEPTH = 8
 
 _DOCUMENT_SPLIT = re.compile(r"^---[ \t]*(?:#.*)?$", re.MULTILINE)
 _KIND = re.compile(r"""^kind:[ \t]*['"]?([A-Za-z][A-Za-z0-9]*)['"]?[ \t]*(?:#.*)?$""", re.MULTILINE)
+_GENERATORS = re.compile(r"^(?:configMapGenerator|secretGenerator|helmCharts)[ \t]*:", re.M)
+_REMOTE = re.compile(r"^[ \t]*-[ \t]+['\"]?(?:[a-z][a-z0-9+.-]*://|git@)", re.M)
 _METADATA = re.compile(r"^metadata:[ \t]*(?:#.*)?$", re.MULTILINE)
 _ANY_METADATA = re.compile(r"^metadata:", re.MULTILINE)
 _FIELD = re.compile(r"""^[ \t]+(name|namespace):[ \t]*['"]?([^'"\s#]*)['"]?""")
@@ -235,46 +238,33 @@ def _kustomization(top: Path, folder: Path, reader: _Reader, depth: int) -> str 
     if depth > _MAX_DEPTH or not reader.budget_left():
         reader.unknown = True
         return None
-    for file_name in KUSTOMIZATION_FILES:
-        try:
-            data, complete = read_prefix(str(folder / file_name), MARKER_LIMIT)
-            break
-        except OSError:
-            continue
-    else:
-        reader.unknown = True  # a folder without a kustomization: kustomize refuses it
+    text = kustomization_text(str(folder))
+    references = None if text is None else parse_references(text)
+    if text is None or references is None or references.unreadable:
+        reader.unknown = True  # none (kustomize refuses the folder), or not YAML
         return None
-    try:
-        spec = safe_load(decode(data, complete))
-    except InvalidYAML:
-        spec = None
-    if not isinstance(spec, dict):
+    reader.files += 1
+    # Generated objects are namespaced, without a namespace unless the kustomization sets
+    # one; remote bases cannot be read offline. Either way: objects of unknown namespace.
+    if _GENERATORS.search(text) or _REMOTE.search(text):
         reader.unknown = True
-        return None
-    namespace = spec.get("namespace")
-    if any(spec.get(key) for key in ("configMapGenerator", "secretGenerator", "helmCharts")):
-        reader.unknown = True  # generated objects: namespaced, without one unless set above
-    for key in ("resources", "bases", "components"):
-        entries = spec.get(key)
-        for entry in entries if isinstance(entries, list) else ():
-            if not isinstance(entry, str) or "://" in entry or entry.startswith("git@"):
-                reader.unknown = True  # a remote base: cannot be read offline
-                continue
-            # normpath, not resolve(): a symlink's realpath costs more than the read.
-            target = Path(os.path.normpath(folder / entry))
-            if top not in target.parents:
-                reader.unknown = True
-                continue
-            if target.is_dir():
-                inner = _Reader(files=reader.files, bytes=reader.bytes)
-                inner_namespace = _kustomization(top, target, inner, depth + 1)
-                reader.files, reader.bytes = inner.files, inner.bytes
-                reader.unknown |= inner.unknown
-                reader.objects += [
-                    (kind, name, inner_namespace or ns) for kind, name, ns in inner.objects
-                ]
-            elif target.is_file():
-                reader.read_file(target)
-            else:
-                reader.unknown = True
-    return namespace if isinstance(namespace, str) and namespace else None
+    namespace = namespace_of(text)
+    for entry in references.entries:
+        # normpath, not resolve(): a symlink's realpath costs more than the read.
+        target = Path(os.path.normpath(folder / entry.strip()))
+        if top not in target.parents:
+            reader.unknown = True
+            continue
+        if target.is_dir():
+            inner = _Reader(files=reader.files, bytes=reader.bytes)
+            inner_namespace = _kustomization(top, target, inner, depth + 1)
+            reader.files, reader.bytes = inner.files, inner.bytes
+            reader.unknown |= inner.unknown
+            reader.objects += [
+                (kind, name, inner_namespace or ns) for kind, name, ns in inner.objects
+            ]
+        elif target.is_file():
+            reader.read_file(target)
+        else:
+            reader.unknown = True
+    return namespace

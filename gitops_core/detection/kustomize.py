@@ -26,7 +26,9 @@ __all__ = [
     "KUSTOMIZATION_FILES",
     "References",
     "declared_namespace",
+    "kustomization_text",
     "local_references",
+    "namespace_of",
     "parse_references",
 ]
 
@@ -69,24 +71,37 @@ def local_references(folder: str) -> References:
     return References()
 
 
-def declared_namespace(folder: str) -> str | None:
-    """The ``namespace:`` of the kustomization in ``folder`` (an absolute path): the namespace
-    kustomize puts every namespaced object it builds in; ``None`` when it sets none."""
-    from ._files import load_yaml_or_none, scan_top_level
-
+def kustomization_text(folder: str) -> str | None:
+    """The text of the kustomization in ``folder`` (an absolute path), bounded; ``None`` when
+    there is none or it cannot be read."""
     for name in KUSTOMIZATION_FILES:
         try:
             data, complete = read_prefix(os.path.join(folder, name), MARKER_LIMIT)
-            text = decode(data, complete)
-        except (OSError, ValueError):
+            return decode(data, complete)
+        except OSError:
             continue
-        scanned = scan_top_level(text, ("namespace",))
-        if scanned is None:
-            document, _ = load_yaml_or_none(text)
-            scanned = document if isinstance(document, dict) else {}
-        namespace = scanned.get("namespace")
-        return namespace if isinstance(namespace, str) and namespace else None
+        except ValueError:
+            return None
     return None
+
+
+def declared_namespace(folder: str) -> str | None:
+    """The ``namespace:`` of the kustomization in ``folder`` (an absolute path): the namespace
+    kustomize puts every namespaced object it builds in; ``None`` when it sets none."""
+    text = kustomization_text(folder)
+    return None if text is None else namespace_of(text)
+
+
+def namespace_of(text: str) -> str | None:
+    """A kustomization text's ``namespace:`` (see :func:`declared_namespace`)."""
+    from ._files import load_yaml_or_none, scan_top_level
+
+    scanned = scan_top_level(text, ("namespace",))
+    if scanned is None:
+        document, _ = load_yaml_or_none(text)
+        scanned = document if isinstance(document, dict) else {}
+    namespace = scanned.get("namespace")
+    return namespace if isinstance(namespace, str) and namespace else None
 
 
 def parse_references(text: str) -> References:
