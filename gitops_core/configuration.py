@@ -10,6 +10,7 @@ the provider may need from the repository (see :func:`prepare`).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -73,9 +74,11 @@ def default_answers(
 ) -> dict[str, Value]:
     """Defaults from the checkout (origin, path from the top level, branch) over the provider's."""
     defaults: dict[str, Value] = dict(provider.shared_defaults())
-    package_dir = (root / package.path).resolve()
-    if facts.top_level is not None and inside(facts.top_level.resolve(), package_dir):
-        defaults["gitRepoPath"] = package_dir.relative_to(facts.top_level.resolve()).as_posix()
+    # abspath, not resolve(): git gives the top level as a real path already, and callers pass
+    # a resolved root; a realpath per package was most of configure in --all.
+    package_dir = Path(os.path.abspath(root / package.path))
+    if facts.top_level is not None and inside(facts.top_level, package_dir):
+        defaults["gitRepoPath"] = package_dir.relative_to(facts.top_level).as_posix()
     else:
         defaults["gitRepoPath"] = package.path
     defaults["gitRepoPath"] = defaults["gitRepoPath"] or "."
@@ -205,7 +208,7 @@ def _check_against_checkout(
     facts: GitFacts,
 ) -> None:
     """Refuse answers that name what the checkout does not have (one line each)."""
-    chart = (root / package.path).resolve()
+    chart = root / package.path
     for file in answers.get("valueFiles") or ():
         if not _is_file(chart / file):
             have = ", ".join(package.files) or "none"
@@ -216,7 +219,7 @@ def _check_against_checkout(
     url, path = str(answers["gitRepoUrl"]), str(answers["gitRepoPath"])
     if facts.top_level is None or not _checkout_of(url, facts):
         return  # another repository's layout cannot be checked here
-    top = facts.top_level.resolve()
+    top = facts.top_level  # (git gives it as a real path)
     if not (top / path).is_dir():
         raise UsageError(
             f"gitRepoPath: {show_answer(path)} is no folder of the checkout of {url} at {top}"

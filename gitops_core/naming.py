@@ -10,7 +10,6 @@ replaces another's objects. One package deployed alone and the same package in a
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Collection, Sequence
 
@@ -24,6 +23,8 @@ _HASH_LENGTH = 8
 
 
 def _hashed(label: str, basis: str, salt: int) -> str:
+    import hashlib  # (names clash rarely; hashlib costs a few ms of every start)
+
     digest = hashlib.sha256(f"{basis}\0{salt}".encode()).hexdigest()[:_HASH_LENGTH]
     stem = label[: MAX_NAME - _HASH_LENGTH - 1].rstrip("-")
     return f"{stem}-{digest}" if stem else f"p-{digest}"

@@ -12,7 +12,6 @@ and :class:`Provider`, never ``pm.hook``.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -323,6 +322,8 @@ def unknown_provider(provider_id: str, ids: Sequence[str]) -> str:
     """Why ``provider_id`` cannot be had: the closest installed id, and those installed. Never
     advice to install a distribution named after what was typed: nothing says that one exists,
     and anyone could publish it."""
+    import difflib
+
     close = difflib.get_close_matches(provider_id.lower(), [i.lower() for i in ids], n=1)
     hint = f"; did you mean {close[0]}?" if close else ""
     installed = ", ".join(ids) or "none; providers are distributions installed with pip"

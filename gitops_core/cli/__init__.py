@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from attrs import AttrsInstance
 
@@ -39,6 +39,10 @@ from gitops_core.cli.options import (
 )
 from gitops_core.cli.provider import register as register_provider_command
 from gitops_core.errors import GitOpsError, OverwriteRefusedError, ProviderError, UsageError
+
+if TYPE_CHECKING:
+    from gitops_core.models import GeneratedOutput, GitOpsConfig
+    from gitops_core.output.write import Status
 
 
 def cmd_providers(options: ProvidersOptions) -> int:
@@ -187,11 +191,9 @@ def cmd_generate(options: GenerateOptions) -> int:
         from gitops_core.cli.wizard import run_wizard
 
         return run_wizard(options, provided)
-    from gitops_core.cli.reports import GeneratedReport
     from gitops_core.configuration import configure
     from gitops_core.detection import find_package
     from gitops_core.generation import generate
-    from gitops_core.serialization import unstructure
 
     root = Path(options.path)
     provider = chosen_provider(options)
@@ -204,7 +206,7 @@ def cmd_generate(options: GenerateOptions) -> int:
 
     if options.output == "-":
         if options.json:
-            print_json(unstructure(GeneratedReport.of(provider.id, output, config)))
+            print_json(_generated_json(provider.id, output, config))
         else:
             sys.stdout.write(output.manifests)
         return 0
@@ -213,12 +215,25 @@ def cmd_generate(options: GenerateOptions) -> int:
     target = Path(config.shared["outputPath"])
     result = write_generated(options, target, output.manifests, config.answers())
     if options.json:
-        report = GeneratedReport.of(provider.id, output, config, target, result.status)
-        print_json(unstructure(report))
+        print_json(_generated_json(provider.id, output, config, target, result.status))
     else:
         verb = {"created": "wrote", "replaced": "replaced", "unchanged": "unchanged:"}
         print(f"{verb[result.status]} {target} ({output.description})")
     return 0
+
+
+def _generated_json(
+    provider: str,
+    output: GeneratedOutput,
+    config: GitOpsConfig,
+    path: Path | None = None,
+    status: Status | None = None,
+) -> object:
+    # Imported here: only --json needs the report model (scripted runs start faster).
+    from gitops_core.cli.reports import GeneratedReport
+    from gitops_core.serialization import unstructure
+
+    return unstructure(GeneratedReport.of(provider, output, config, path, status))
 
 
 def cmd_validate(options: ValidateOptions) -> int:

@@ -192,8 +192,11 @@ def write_outputs(
     the MCP tool) confine writes to the project; the command line writes where its user says.
     Then as :func:`write_file` for one file, :func:`write_files` for several.
     """
-    targets = [(Path(path).resolve(), content) for path, content in items]
-    if within is not None:
+    if within is None:
+        targets = [(Path(os.path.abspath(path)), content) for path, content in items]
+    else:
+        # Confined: symlinks resolved, so that none leads out of the folder.
+        targets = [(Path(path).resolve(), content) for path, content in items]
         root = within.resolve()
         for target, _ in targets:
             if not inside(root, target):
