@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import CliRunner, git, only_line
+from conftest import CliRunner, git, gotk_sync, only_line
 
 from gitops_core import configuration, generation
 from gitops_core.bundle import generate_all
@@ -311,33 +311,6 @@ def test_value_files_are_offered_checked_and_written_as_each_tool_reads_them(
 
 # --- sources ------------------------------------------------------------------------------------
 
-GOTK_SYNC = """\
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1m0s
-  ref:
-    branch: main
-  secretRef:
-    name: flux-system
-  url: ssh://git@github.com/acme/shop
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 10m0s
-  path: ./clusters/prod
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-"""
 
 
 @pytest.fixture
@@ -345,7 +318,7 @@ def bootstrapped(tmp_path: Path) -> Path:
     return make_repo(
         tmp_path,
         {
-            "clusters/prod/flux-system/gotk-sync.yaml": GOTK_SYNC,
+            "clusters/prod/flux-system/gotk-sync.yaml": gotk_sync("ssh://git@github.com/acme/shop"),
             "apps/web/deploy.yaml": deployment("web", "web"),
             "apps/api/deploy.yaml": deployment("api", "api"),
         },
