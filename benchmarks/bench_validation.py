@@ -69,6 +69,9 @@ sys.exit(1 if problems else 0)
 """
 
 
+TARGET = 5.0  # ours vs check-jsonschema, documents/s with start-up excluded: what we aim for
+
+
 def without_nulls(value: Any) -> Any:
     """The document minus null fields, which the API server (and we) prune, but check-jsonschema
     would reject; the corpus must be valid to both tools so that both do the whole work."""
@@ -291,6 +294,18 @@ def in_process(corpus: dict[Path, list[Path]]) -> float:
     return time.perf_counter() - start
 
 
+def reading_only(corpus: dict[Path, list[Path]]) -> float:
+    """Seconds for ours to read and parse every file as the API server's decoder would, without
+    validating: the profile's first part."""
+    from gitops_core.validation import load_documents
+
+    start = time.perf_counter()
+    for kind_files in corpus.values():
+        for path in kind_files:
+            load_documents(path.read_text())
+    return time.perf_counter() - start
+
+
 @contextmanager
 def check_jsonschema_tool(given: Path | None) -> Iterator[Path]:
     found = given or (Path(p) if (p := shutil.which("check-jsonschema")) else None)
@@ -315,6 +330,7 @@ def report(
     single: dict[str, float],
     batch: dict[str, float],
     ours_in_process: float,
+    reading: float,
     kinds: int,
     documents: int,
     repeat: int,
@@ -356,10 +372,19 @@ def report(
         speedup = ours / other if more_is_better else other / ours
         lines.append(f"| {label} | {ours:,.0f} | {other:,.0f} | {speedup:.1f}x faster |")
     in_process = documents / ours_in_process
+    ratio = marginal["ours"] / marginal[theirs]
+    verdict = "met" if ratio >= TARGET else "not met"
     lines += [
         "",
         f"In-process (no start-up, schemas compiled), ours validates {in_process:,.0f}",
         "documents/s, reading and parsing the YAML included.",
+        "",
+        f"Target: at least {TARGET:.0f}x check-jsonschema's documents/s, start-up excluded, with",
+        f"every CEL rule evaluated — {verdict} ({ratio:.1f}x). Where ours spends its time",
+        f"in-process: {reading / ours_in_process:.0%} reading the YAML as the API server's decoder",
+        "reads it (duplicate keys, Go's scalars, the alias limit); the rest checks the structural",
+        "schema, the CEL rules and what the server checks around the schema (metadata, list",
+        "types, formats), none of which check-jsonschema does.",
         "",
         f"Medians of {repeat} interleaved runs; {machine()}",
     ]
@@ -419,10 +444,12 @@ def main(argv: list[str] | None = None) -> int:
         corpus = build_corpus(Path(tmp) / "vendored", args.docs_per_kind)
         heavy = build_heavy_corpus(Path(tmp) / "heavy", args.heavy_docs)
         single, batch, ours_in_process = measure(tool, corpus, args.repeat)
+        reading = statistics.median(reading_only(corpus) for _ in range(args.repeat))
         section = report(
             single,
             batch,
             ours_in_process,
+            reading,
             len(corpus),
             sum(map(len, corpus.values())),
             args.repeat,
