@@ -35,7 +35,6 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 from pydantic.alias_generators import to_camel
 
 from gitops_core import __version__
-from gitops_core.cli.common import check_question_ids, did_you_mean
 from gitops_core.errors import (
     GitOpsError,
     MissingAnswersError,
@@ -45,6 +44,7 @@ from gitops_core.errors import (
 from gitops_core.models import Confidence, PackageType, QuestionType
 from gitops_core.output.write import Status
 from gitops_core.plugins import Providers, unknown_provider
+from gitops_core.questions import check_question_ids, did_you_mean
 from gitops_core.sessions import Sessions, Step
 
 __all__ = [

@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING, NoReturn
 from attrs import AttrsInstance
 
 from gitops_core.cli.common import (
-    check_question_ids,
     chosen_provider,
-    did_you_mean,
     error_message,
     given_answers,
     installed_providers,
@@ -39,6 +37,7 @@ from gitops_core.cli.options import (
 )
 from gitops_core.cli.provider import register as register_provider_command
 from gitops_core.errors import GitOpsError, OverwriteRefusedError, ProviderError, UsageError
+from gitops_core.questions import check_question_ids, did_you_mean
 
 if TYPE_CHECKING:
     from gitops_core.models import GeneratedOutput, GitOpsConfig

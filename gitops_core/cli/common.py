@@ -4,10 +4,9 @@ flags)."""
 
 from __future__ import annotations
 
-import difflib
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +19,6 @@ from gitops_core.errors import (
 
 if TYPE_CHECKING:
     from gitops_core.cli.options import GenerateOptions
-    from gitops_core.models import Question
     from gitops_core.plugins import Provider, Providers
 
 #: Answers files are small; a bigger one is a mistake, not something to load into memory.
@@ -46,18 +44,6 @@ def installed_providers() -> Providers:
     return Providers.discover()
 
 
-def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
-    """The candidate ``word`` was most likely meant to be: the same but for case, or a close
-    spelling (difflib); None when nothing is close."""
-    known = list(candidates)
-    for candidate in known:
-        if candidate.lower() == word.lower():
-            return candidate
-    lowered = {candidate.lower(): candidate for candidate in known}
-    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
-    return lowered[close[0]] if close else None
-
-
 def chosen_provider(options: GenerateOptions) -> Provider:
     """``--provider``, or the only provider installed."""
     providers = installed_providers()
@@ -67,20 +53,6 @@ def chosen_provider(options: GenerateOptions) -> Provider:
     if len(ids) == 1:
         return providers.get(ids[0])
     raise UsageError(f"choose a provider with --provider: {', '.join(ids) or 'none installed'}")
-
-
-def check_question_ids(questions: Sequence[Question], given: Mapping[str, object]) -> None:
-    """Refuse answers to questions the provider does not ask, suggesting the id meant."""
-    ids = [question.id for question in questions]
-    strays = [key for key in given if key not in ids]
-    if not strays:
-        return
-    named = []
-    for key in strays:
-        guess = did_you_mean(key, ids)
-        named.append(f"{key} (did you mean {guess}?)" if guess else key)
-    plural = "s" if len(strays) > 1 else ""
-    raise UsageError(f"unknown question id{plural} {', '.join(named)}; known: {', '.join(ids)}")
 
 
 def parse_set(items: Sequence[str]) -> dict[str, str]:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from gitops_core.cli.common import check_question_ids, installed_providers
+from gitops_core.cli.common import installed_providers
 from gitops_core.cli.options import GenerateOptions
 from gitops_core.cli.prompts import Choice, Prompter, open_prompter
 from gitops_core.errors import (
@@ -35,6 +35,7 @@ from gitops_core.errors import (
 )
 from gitops_core.models import DetectedPackage, Option, Question, SessionState, Value
 from gitops_core.output import WriteResult, write_outputs
+from gitops_core.questions import check_question_ids
 from gitops_core.sessions import MemoryStore, Pending, Sessions, Step, describe
 
 if TYPE_CHECKING:

@@ -28,7 +28,9 @@ from gitops_core.yamlio import InvalidYAML, safe_load
 __all__ = [
     "AnswerError",
     "QuestionFileError",
+    "check_question_ids",
     "coerce_answer",
+    "did_you_mean",
     "load_questions",
     "normalize_repo_path",
     "resolve_answers",
@@ -279,6 +281,34 @@ def _describe(raw: object) -> str:
     return f"a {type(raw).__name__} value" if raw is not None else "null"
 
 
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate ``word`` was most likely meant to be: the same but for case, or a close
+    spelling (difflib); None when nothing is close."""
+    known = list(candidates)
+    for candidate in known:
+        if candidate.lower() == word.lower():
+            return candidate
+    lowered = {candidate.lower(): candidate for candidate in known}
+    import difflib  # only for a mistyped id
+
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[close[0]] if close else None
+
+
+def check_question_ids(questions: Sequence[Question], given: Mapping[str, object]) -> None:
+    """Refuse answers to questions the provider does not ask, suggesting the id meant."""
+    ids = [question.id for question in questions]
+    strays = [key for key in given if key not in ids]
+    if not strays:
+        return
+    named = []
+    for key in strays:
+        guess = did_you_mean(key, ids)
+        named.append(f"{key} (did you mean {guess}?)" if guess else key)
+    plural = "s" if len(strays) > 1 else ""
+    raise UsageError(f"unknown question id{plural} {', '.join(named)}; known: {', '.join(ids)}")
+
+
 def resolve_answers(
     questions: Sequence[Question],
     *,
@@ -294,13 +324,7 @@ def resolve_answers(
     required ones left unanswered. Raises :class:`UsageError` for unknown ids and
     :class:`AnswerError` with one line per bad answer.
     """
-    known = {q.id for q in questions}
-    unknown = sorted(set(provided) - known)
-    if unknown:
-        raise UsageError(
-            f"unknown question id{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
-            f"known: {', '.join(q.id for q in questions)}"
-        )
+    check_question_ids(questions, provided)
     defaults = defaults or {}
     answers: dict[str, Value] = {}
     missing: list[str] = []

@@ -35,7 +35,7 @@ from gitops_core.models import (
 from gitops_core.output import write_outputs
 from gitops_core.output.write import Status
 from gitops_core.plugins import Providers
-from gitops_core.questions import coerce_answer, resolve_answers
+from gitops_core.questions import check_question_ids, coerce_answer, resolve_answers
 from gitops_core.sessions.store import DEFAULT_TTL, FileStore, MemoryStore, SessionStore, state_dir
 
 __all__ = [
@@ -236,11 +236,7 @@ class Sessions:
             questions = {
                 q.id: q for q in configuration.question_list(self.providers.get(state.provider))
             }
-            unknown = sorted(set(answers) - set(questions))
-            if unknown:
-                raise UsageError(
-                    f"unknown question id {', '.join(unknown)}; known: {', '.join(questions)}"
-                )
+            check_question_ids(tuple(questions.values()), answers)
             problems = []
             for question_id, raw in answers.items():
                 try:
