@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
@@ -91,3 +92,17 @@ def to_dns1123_label(value: str, max_length: int = 63) -> str:
 def inside(root: Path, target: Path) -> bool:
     """Whether ``target`` is ``root`` or below it (both resolved)."""
     return target == root or root in target.parents
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate ``word`` was most likely meant to be: the same but for case, or a close
+    spelling (difflib); None when nothing is close."""
+    known = list(candidates)
+    for candidate in known:
+        if candidate.lower() == word.lower():
+            return candidate
+    lowered = {candidate.lower(): candidate for candidate in known}
+    import difflib  # only for a mistyped id
+
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[close[0]] if close else None

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 from pydantic.alias_generators import to_camel
 
 from gitops_core import __version__
+from gitops_core.checks import did_you_mean
 from gitops_core.errors import (
     GitOpsError,
     MissingAnswersError,
@@ -43,8 +44,8 @@ from gitops_core.errors import (
 )
 from gitops_core.models import Confidence, PackageType, QuestionType
 from gitops_core.output.write import Status
-from gitops_core.plugins import Providers, unknown_provider
-from gitops_core.questions import check_question_ids, did_you_mean
+from gitops_core.plugins import Providers
+from gitops_core.questions import check_question_ids
 from gitops_core.sessions import Sessions, Step
 
 __all__ = [
@@ -356,7 +357,6 @@ def run_stage(
     force: bool,
 ) -> Step:
     """Apply the inputs of one tool call in workflow order, then run ``stage``."""
-    from gitops_core.configuration import question_list
 
     root = _project(project_path)
     index, package_path = _package_inputs(selected_package, package_path)
@@ -369,15 +369,10 @@ def run_stage(
     if stage == "selectPackage" or index is not None or package_path is not None:
         step = sessions.select_package(session_id, index=index, path=package_path)
     if provider is not None:
-        if provider not in sessions.providers.ids():
-            raise UsageError(unknown_provider(provider, sessions.providers.ids()))
         step = sessions.select_provider(session_id, provider)
     elif stage == "selectProvider":
         raise UsageError("selectProvider needs provider: one of the ids in providers")
     if answers:
-        chosen = sessions.load(session_id).provider
-        if chosen is not None:
-            check_question_ids(question_list(sessions.providers.get(chosen)), answers)
         step = sessions.answer(session_id, answers)
     if stage == "generate":
         step = sessions.generate(session_id, force=force)
@@ -425,8 +420,6 @@ def generate_all_stage(
     from gitops_core.configuration import question_list
 
     root = _project(project_path)
-    if provider not in providers.ids():
-        raise UsageError(unknown_provider(provider, providers.ids()))
     chosen = providers.get(provider)
     given = dict(answers or {})
     check_question_ids(question_list(chosen), given)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from attrs import AttrsInstance
 
+from gitops_core.checks import did_you_mean
 from gitops_core.cli.common import (
     chosen_provider,
     error_message,
@@ -37,7 +38,6 @@ from gitops_core.cli.options import (
 )
 from gitops_core.cli.provider import register as register_provider_command
 from gitops_core.errors import GitOpsError, OverwriteRefusedError, ProviderError, UsageError
-from gitops_core.questions import check_question_ids, did_you_mean
 
 if TYPE_CHECKING:
     from gitops_core.models import GeneratedOutput, GitOpsConfig
@@ -170,6 +170,7 @@ def cmd_generate(options: GenerateOptions) -> int:
             except NothingToDeploy as exc:  # every package is deployed already: exit 0
                 return nothing_to_deploy(exc, options, options.provider or "", Path("."))
         from gitops_core.cli.generate_all import run_generate_all
+        from gitops_core.questions import check_question_ids
 
         check_question_ids(question_list(chosen_provider(options)), given_answers(options))
         return run_generate_all(options)
@@ -193,9 +194,11 @@ def cmd_generate(options: GenerateOptions) -> int:
     from gitops_core.configuration import configure
     from gitops_core.detection import find_package
     from gitops_core.generation import generate
+    from gitops_core.questions import check_question_ids
 
     root = Path(options.path)
     provider = chosen_provider(options)
+    # Before the package is looked for: a mistyped id is the first thing to say.
     check_question_ids(question_list(provider), provided)
     package = find_package(root, options.package)
     config = configure(root.resolve(), package, provider, provided)

@@ -367,10 +367,6 @@ class Wizard:
         step = self.pick_provider(step)
         state = self.sessions.load(self.session)
         if provided:
-            from gitops_core.configuration import question_list
-
-            assert state.provider is not None
-            check_question_ids(question_list(self.sessions.providers.get(state.provider)), provided)
             step = self.sessions.answer(self.session, provided)
         self.ask_open(step, set(provided))
         while True:

@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from gitops_core import checks
+from gitops_core.checks import did_you_mean
 from gitops_core.errors import AnswerError, QuestionFileError, UsageError
 from gitops_core.models import CheckName, DetectedPackage, Question, Value
 from gitops_core.resources import package_dir, schema_dir
@@ -30,7 +31,6 @@ __all__ = [
     "QuestionFileError",
     "check_question_ids",
     "coerce_answer",
-    "did_you_mean",
     "load_questions",
     "normalize_repo_path",
     "resolve_answers",
@@ -279,20 +279,6 @@ def _describe(raw: object) -> str:
     if isinstance(raw, str):
         return show_answer(raw)
     return f"a {type(raw).__name__} value" if raw is not None else "null"
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
-    """The candidate ``word`` was most likely meant to be: the same but for case, or a close
-    spelling (difflib); None when nothing is close."""
-    known = list(candidates)
-    for candidate in known:
-        if candidate.lower() == word.lower():
-            return candidate
-    lowered = {candidate.lower(): candidate for candidate in known}
-    import difflib  # only for a mistyped id
-
-    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
-    return lowered[close[0]] if close else None
 
 
 def check_question_ids(questions: Sequence[Question], given: Mapping[str, object]) -> None:
