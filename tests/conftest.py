@@ -166,3 +166,18 @@ spec:
 def gotk_sync(url: str) -> str:
     """What `flux bootstrap` commits as clusters/<cluster>/flux-system/gotk-sync.yaml."""
     return GOTK_SYNC.format(url=url)
+
+
+def widget_crd(*versions: dict[str, object]) -> dict[str, object]:
+    """A CustomResourceDefinition of kind Widget (group example.com) with these versions."""
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {
+            "group": "example.com",
+            "names": {"kind": "Widget", "plural": "widgets"},
+            "scope": "Namespaced",
+            "versions": list(versions),
+        },
+    }

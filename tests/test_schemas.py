@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import widget_crd
 
 from gitops_core.validation import SchemaStore, load_documents, validate_documents
 from gitops_core.validation.cel import parse
@@ -134,40 +135,25 @@ def test_translation_of_kubernetes_extensions() -> None:
 
 
 def write_crd(folder: Path, spec_schema: dict[str, Any]) -> Path:
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "widgets.example.com"},
-        "spec": {
-            "group": "example.com",
-            "names": {"kind": "Widget", "plural": "widgets"},
-            "scope": "Namespaced",
-            "versions": [
-                {
-                    "name": "v1alpha1",
-                    "served": False,
-                    "storage": False,
-                    "schema": {"openAPIV3Schema": {}},
-                },
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "properties": {
-                                "apiVersion": {"type": "string"},
-                                "kind": {"type": "string"},
-                                "metadata": {"type": "object"},
-                                "spec": spec_schema,
-                            },
-                        }
+    crd = widget_crd(
+        {"name": "v1alpha1", "served": False, "storage": False, "schema": {"openAPIV3Schema": {}}},
+        {
+            "name": "v1",
+            "served": True,
+            "storage": True,
+            "schema": {
+                "openAPIV3Schema": {
+                    "type": "object",
+                    "properties": {
+                        "apiVersion": {"type": "string"},
+                        "kind": {"type": "string"},
+                        "metadata": {"type": "object"},
+                        "spec": spec_schema,
                     },
-                },
-            ],
+                }
+            },
         },
-    }
+    )
     path = folder / "widgets.yaml"
     path.write_text("# a comment document\n---\n" + yaml.safe_dump(crd))
     return path

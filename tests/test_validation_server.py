@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import widget_crd
 
 from gitops_core.errors import UsageError
 from gitops_core.validation import SchemaStore, load_documents, validate_documents
@@ -195,18 +196,7 @@ def crd_store(spec: dict[str, Any], status: bool = False) -> SchemaStore:
     }
     if status:
         version["subresources"] = {"status": {}}
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "widgets.example.com"},
-        "spec": {
-            "group": "example.com",
-            "names": {"kind": "Widget", "plural": "widgets"},
-            "scope": "Namespaced",
-            "versions": [version],
-        },
-    }
-    return SchemaStore([], convert_text(json.dumps(crd), "widgets.json"))
+    return SchemaStore([], convert_text(json.dumps(widget_crd(version)), "widgets.json"))
 
 
 def widget(spec: str) -> str:
