@@ -376,12 +376,6 @@ def _check_literal_regex(pattern: str) -> None:
     regex(pattern, CelSyntaxError)
 
 
-def _int_argument(function: str, value: Value, *others: Value) -> int:
-    if type(value) is not int:
-        raise no_overload(function, *others, value)
-    return value
-
-
 def char_at(text: Value, at: Value) -> Value:
     if type(text) is not str or type(at) is not int:
         raise no_overload("charAt", text, at)
@@ -970,10 +964,6 @@ _TIMESTAMP_PARTS = (
     "getFullYear", "getMonth", "getDate", "getDayOfMonth", "getDayOfYear", "getDayOfWeek",
     "getHours", "getMinutes", "getSeconds", "getMilliseconds",
 )  # fmt: skip
-
-
-def _string_type(x: Value) -> Value:
-    return type_of(x)
 
 
 # --- tables ------------------------------------------------------------------------------------

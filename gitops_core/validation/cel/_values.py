@@ -171,11 +171,6 @@ def type_of(value: Value) -> CelType:
     return CelType(type_name(value))
 
 
-def is_number(value: Value) -> bool:
-    kind = type(value)
-    return kind is int or kind is float or kind is UInt
-
-
 # --- map keys ----------------------------------------------------------------------------------
 
 
@@ -311,12 +306,6 @@ def contains(container: Value, element: Value) -> bool:
             return False
         return key in container if key is not _ABSENT else False
     raise CelEvalError(f"no such overload: {type_name(element)} in {type_name(container)}")
-
-
-def truth(value: Value, what: str = "the value") -> bool:
-    if type(value) is not bool:
-        raise CelEvalError(f"no matching overload: {what} must be a bool, got {type_name(value)}")
-    return value
 
 
 def format_double(value: float) -> str:
