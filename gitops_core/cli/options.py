@@ -1,49 +1,43 @@
 """What each command was told, typed: argparse's namespace becomes one of these.
 
-The classes are built on every start of the command, so they skip what they do not need
-(slots, equality): each costs a third of a default attrs class to create.
+They are named tuples, not attrs classes: every start of the command defines all of them, and
+a named tuple costs a tenth of an attrs class to define. Lists from argparse become tuples in
+:class:`Command`.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
-import attrs
-from attrs import AttrsInstance
-
-T = TypeVar("T", bound=AttrsInstance)
+T = TypeVar("T", bound=tuple[Any, ...])
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False)
-class ProvidersOptions:
+class ProvidersOptions(NamedTuple):
     json: bool
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False)
-class DetectOptions:
+class DetectOptions(NamedTuple):
     path: str
     json: bool
     #: Only packages of these types; none whose path matches an ``exclude`` glob.
-    type: tuple[str, ...] = attrs.field(converter=tuple, default=())
-    exclude: tuple[str, ...] = attrs.field(converter=tuple, default=())
+    type: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False)
-class QuestionsOptions:
+class QuestionsOptions(NamedTuple):
     provider: str
     json: bool
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False)
-class GenerateOptions:
+class GenerateOptions(NamedTuple):
     path: str
     provider: str | None
     package: str | None
     all: bool
-    exclude: tuple[str, ...] = attrs.field(converter=tuple)
-    set: tuple[str, ...] = attrs.field(converter=tuple)
+    exclude: tuple[str, ...]
+    set: tuple[str, ...]
     answers: str | None
     defaults: bool
     output: str | None
@@ -52,32 +46,28 @@ class GenerateOptions:
     json: bool
     #: With ``--all``: only packages matching these globs; deploy those left out for these
     #: reasons anyway; list what would be written and left out, writing nothing.
-    only: tuple[str, ...] = attrs.field(converter=tuple, default=())
-    include: tuple[str, ...] = attrs.field(converter=tuple, default=())
+    only: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
     dry_run: bool = False
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False)
-class ValidateOptions:
-    files: tuple[str, ...] = attrs.field(converter=tuple)
-    crds: tuple[str, ...] = attrs.field(converter=tuple)
+class ValidateOptions(NamedTuple):
+    files: tuple[str, ...]
+    crds: tuple[str, ...]
     allow_unknown_kinds: bool
     json: bool
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False)
-class McpOptions:
+class McpOptions(NamedTuple):
     json: bool
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False)
-class CompletionOptions:
+class CompletionOptions(NamedTuple):
     shell: str
     json: bool
 
 
-@attrs.frozen(kw_only=True, slots=False, eq=False)
-class ProviderNewOptions:
+class ProviderNewOptions(NamedTuple):
     id: str
     display_name: str | None
     dir: str | None
@@ -85,13 +75,19 @@ class ProviderNewOptions:
     json: bool
 
 
-@attrs.frozen
 class Command(Generic[T]):
     """A subcommand: the options it takes and the function that runs it."""
 
-    options: type[T]
-    run: Callable[[T], int]
+    def __init__(self, options: Callable[..., T], run: Callable[[T], int]) -> None:
+        self.options = options
+        self.run = run
 
     def __call__(self, namespace: argparse.Namespace) -> int:
-        fields = attrs.fields(self.options)
-        return self.run(self.options(**{f.name: getattr(namespace, f.name) for f in fields}))
+        given = vars(namespace)
+        # (a named tuple class's _fields: mypy knows T only as some tuple)
+        fields: tuple[str, ...] = getattr(self.options, "_fields")  # noqa: B009
+        return self.run(self.options(**{name: _frozen(given[name]) for name in fields}))
+
+
+def _frozen(value: object) -> object:
+    return tuple(value) if isinstance(value, list) else value

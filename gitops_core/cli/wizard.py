@@ -356,7 +356,7 @@ class Wizard:
                 self.ui.say(str(exc).removesuffix(f"; {_FORCE}"), "warn")
                 if not self.ui.confirm("Replace it with the new manifest?", False):
                     return None
-                options = attrs.evolve(options, force=True)
+                options = options._replace(force=True)
 
     def run(self, provided: Mapping[str, object]) -> int:
         if self.options.provider is not None:  # a typing mistake is said before any work
