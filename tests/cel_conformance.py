@@ -4,11 +4,16 @@
 test module ``tests/test_cel_conformance.py`` asserts it. Each case ends as one of:
 
 - ``passed``: the value (or the error) the specification expects;
-- ``refused``: the expression did not compile, with a message (a protocol buffer message, which
-  no CRD rule can reach, or something the evaluator does not cover): the clean refusal a
+- ``refused``: the expression did not compile, with a message (something the evaluator does not
+  cover, such as a ``google.protobuf.Any`` built from serialized bytes): the clean refusal a
   converter reports for a rule;
 - ``wrong``: a value other than the expected one, a value where an error was expected, or a
   runtime error where a value was expected: never acceptable.
+
+The data use the test message types of the CEL specification (``TestAllTypes`` and
+``NestedTestAllTypes``, in a proto2 and a proto3 package); :data:`TYPES` declares them to the
+evaluator, as a cel-go environment declares them with ``cel.Types(...)``, with the fields these
+files use (transcribed from cel-spec's ``test_all_types.proto``). A CRD rule declares none.
 """
 
 from __future__ import annotations
@@ -36,6 +41,83 @@ CRD_FILES = (
 )  # fmt: skip
 _ERROR = object()
 _NS = 1_000_000_000
+_PACKAGES = ("cel.expr.conformance.proto2", "cel.expr.conformance.proto3")
+
+
+def _test_all_types(package: str) -> list[Any]:
+    """TestAllTypes, its NestedMessage and NestedTestAllTypes of one package (the fields the
+    conformance files use; enums are int32, as CEL reads them)."""
+    from gitops_core.validation.cel import MessageType
+
+    proto2 = package.endswith("proto2")
+    nested = f"{package}.TestAllTypes.NestedMessage"
+    scalars = {
+        "int32": "int32", "int64": "int", "uint32": "uint32", "uint64": "uint", "sint32": "int32",
+        "sint64": "int", "fixed32": "uint32", "fixed64": "uint", "sfixed32": "int32",
+        "sfixed64": "int", "float": "float", "double": "double", "bool": "bool",
+        "string": "string", "bytes": "bytes",
+    }  # fmt: skip
+    fields = {f"single_{name}": kind for name, kind in scalars.items()}
+    fields |= {f"repeated_{name}": f"list({kind})" for name, kind in scalars.items()}
+    fields |= {
+        f"single_{name}_wrapper": f"google.protobuf.{wrapper}Value"
+        for name, wrapper in [
+            ("bool", "Bool"), ("bytes", "Bytes"), ("double", "Double"), ("float", "Float"),
+            ("int32", "Int32"), ("int64", "Int64"), ("string", "String"), ("uint32", "UInt32"),
+            ("uint64", "UInt64"),
+        ]
+    }  # fmt: skip
+    fields |= {
+        "in": "bool",
+        "single_any": "google.protobuf.Any",
+        "single_duration": "google.protobuf.Duration",
+        "single_timestamp": "google.protobuf.Timestamp",
+        "single_struct": "google.protobuf.Struct",
+        "single_value": "google.protobuf.Value",
+        "list_value": "google.protobuf.ListValue",
+        "single_nested_message": nested,
+        "single_nested_enum": "int32",
+        "standalone_message": nested,
+        "standalone_enum": "int32",
+        "repeated_nested_message": f"list({nested})",
+        "repeated_nested_enum": "list(int32)",
+        "map_string_string": "map(string, string)",
+        "map_bool_int64": "map(bool, int)",
+        "map_int32_enum": "map(int32, int32)",
+        "map_int64_nested_type": f"map(int, {package}.NestedTestAllTypes)",
+        "oneof_type": f"{package}.NestedTestAllTypes",
+        "oneof_msg": nested,
+        "oneof_bool": "bool",
+    }
+    reserved = "as break const continue else for function if import let loop package namespace"
+    fields |= {name: "bool" for name in f"{reserved} return var void while".split()}
+    from gitops_core.validation.cel._values import UInt
+
+    defaults: dict[str, Any] = {
+        "single_int32": -32, "single_int64": -64, "single_uint32": UInt(32),
+        "single_uint64": UInt(64), "single_float": 3.0, "single_double": 6.4,
+        "single_bool": True, "single_string": "empty", "single_bytes": b"none",
+        "single_nested_enum": 1,
+    }  # fmt: skip
+    return [
+        MessageType(f"{package}.TestAllTypes", fields, proto2, defaults if proto2 else {}),
+        MessageType(nested, {"bb": "int32"}, proto2),
+        MessageType(
+            f"{package}.NestedTestAllTypes",
+            {"child": f"{package}.NestedTestAllTypes", "payload": f"{package}.TestAllTypes"},
+            proto2,
+        ),
+    ]
+
+
+def _types() -> Any:
+    from gitops_core.validation.cel import MessageTypes
+
+    return MessageTypes(*(t for package in _PACKAGES for t in _test_all_types(package)))
+
+
+#: The message types the conformance data use, declared to the evaluator.
+TYPES = _types()
 
 
 @attrs.frozen
@@ -51,7 +133,7 @@ class Case:
     deduced_type: Message | None
     check_only: bool
     disable_check: bool
-    needs_messages: bool  # binds or expects a protocol buffer message
+    needs_messages: bool  # binds or expects a message value the harness cannot write
 
     @property
     def label(self) -> str:
@@ -59,7 +141,7 @@ class Case:
 
 
 class _MessageValue(Exception):
-    """A value that is a protocol buffer message: CRD data never is one."""
+    """A message value the harness cannot write (an enum value, a type it does not declare)."""
 
 
 def cel_value(message: Message) -> Any:
@@ -101,6 +183,9 @@ def cel_value(message: Message) -> Any:
         for url, payload in any_value.items():
             inner = payload[0]
             assert isinstance(inner, Message)
+            name = url.strip("[]").rpartition("/")[2]
+            if name in TYPES:
+                return message_value(name, inner)
             seconds = int(inner.one("seconds", 0))  # type: ignore[call-overload]
             nanos = int(inner.one("nanos", 0))  # type: ignore[call-overload]
             if url.endswith("google.protobuf.Duration]"):
@@ -111,6 +196,42 @@ def cel_value(message: Message) -> Any:
     if "enum_value" in message:
         raise _MessageValue()
     raise ValueError(f"unknown value {message!r}")
+
+
+def message_value(name: str, text: Message) -> Any:
+    """A message written in text format as a value of a type of :data:`TYPES`."""
+    from gitops_core.validation.cel._values import UInt
+
+    declared = {t.name: t for package in _PACKAGES for t in _test_all_types(package)}[name]
+
+    def scalar(kind: str, raw: object) -> Any:
+        if kind.startswith("list("):
+            return scalar(kind[5:-1], raw)
+        if kind == "bool":
+            return raw == "true"
+        if kind in ("int", "int32"):
+            return int(raw)  # type: ignore[call-overload]
+        if kind in ("uint", "uint32"):
+            return UInt(raw)  # type: ignore[call-overload]
+        if kind in ("double", "float"):
+            return float(raw)  # type: ignore[arg-type]
+        if kind == "string":
+            assert isinstance(raw, bytes)
+            return raw.decode("utf-8")
+        if kind == "bytes":
+            return raw
+        if isinstance(raw, Message) and kind in TYPES:
+            return message_value(kind, raw)
+        raise _MessageValue()
+
+    fields: dict[str, Any] = {}
+    for field, values in text.items():
+        kind = declared.fields.get(field)
+        if kind is None:
+            raise _MessageValue()
+        converted = [scalar(kind, raw) for raw in values]
+        fields[field] = converted if kind.startswith("list(") else converted[-1]
+    return TYPES.message(name, fields)
 
 
 def load_cases(name: str) -> list[Case]:
@@ -150,10 +271,6 @@ def _case(file: str, section: str, test: Message) -> Case:
             deduced_type = typed.message("deduced_type")
     except _MessageValue:
         needs_messages = True
-    for env in test.messages("type_env"):
-        text = str(env)
-        if "message_type" in text and "google.protobuf.Duration" not in text:
-            needs_messages = needs_messages or "google.protobuf.Timestamp" not in text
     return Case(
         file=file,
         section=section,
@@ -203,7 +320,7 @@ class Outcome:
 
     @property
     def messages(self) -> bool:
-        """Refused as a case about protocol buffer messages, which no CRD rule can reach."""
+        """Refused as a case about protocol buffer messages that are not supported."""
         return self.result == "refused" and (
             self.case.needs_messages or "protocol buffer message" in self.detail
         )
@@ -228,7 +345,7 @@ def ours(case: Case) -> tuple[str, Any]:
 
     try:
         program = compile_expression(
-            case.expr, case.declared, case.container, checked=not case.disable_check
+            case.expr, case.declared, case.container, checked=not case.disable_check, types=TYPES
         )
     except CelSyntaxError as exc:
         return "refused", str(exc)

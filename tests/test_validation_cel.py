@@ -250,7 +250,9 @@ def test_errors_never_escape_as_python_exceptions() -> None:
         ("'\\q' == self.name", "invalid escape sequence \\q"),
         ("self.if == 1", ""),  # reserved words are fine as field names ...
         ("if == 1", "reserved identifier 'if'"),  # ... not as identifiers
-        ("Message{a: 1}.a == 1", "protocol buffer messages do not exist in CRD rules"),
+        ("Message{a: 1}.a == 1", "undeclared message type 'Message'"),  # a rule has none
+        ("google.protobuf.Int64Value{val: 1} == 1", "undefined field 'val'"),
+        ("google.protobuf.Any{type_url: 'x', value: b''} == 1", "serialized protocol buffer"),
     ],
 )
 def test_rules_the_api_server_would_refuse_are_refused(rule: str, error: str) -> None:
@@ -259,6 +261,21 @@ def test_rules_the_api_server_would_refuse_are_refused(rule: str, error: str) ->
         return
     with pytest.raises(CelSyntaxError, match=re.escape(error)):
         parse(rule)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "google.protobuf.Int64Value{value: self.count} == self.count",
+        "google.protobuf.Int32Value{} == 0 && google.protobuf.StringValue{} == ''",
+        "dyn(google.protobuf.Value{}) == null",
+        "google.protobuf.Duration{seconds: 90} == duration('1m30s')",
+        ".google.protobuf.BoolValue{value: true}",
+    ],
+)
+def test_well_known_message_types_are_part_of_the_language(rule: str) -> None:
+    # The API server (cel-go) accepts them in a CRD rule: a wrapper is its plain value.
+    assert parse(rule).evaluate({"count": 3}) is True
 
 
 def test_transition_rules_are_recognised_and_not_evaluated() -> None:

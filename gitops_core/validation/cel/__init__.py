@@ -8,8 +8,14 @@ URL, IP/CIDR, quantity, format and semver libraries.
 
 A rule is compiled once (:func:`parse`, cached): names are resolved and unknown functions,
 invalid literals and invalid literal regular expressions are refused there with
-:class:`CelSyntaxError`, as the API server refuses such a rule when the CRD is created. Protocol
-buffer messages, which no CRD rule can reach, are refused the same way. Evaluation raises
+:class:`CelSyntaxError`, as the API server refuses such a rule when the CRD is created.
+
+Protocol buffer messages: the well-known types are part of the language
+(``google.protobuf.Int64Value{value: 1}`` is ``1``, ``google.protobuf.Value{}`` is ``null``);
+other message types exist only when declared, as cel-go's ``cel.Types(...)`` declares them:
+:class:`MessageType` / :class:`MessageTypes`, given to :func:`compile_expression` (``types=``).
+A CRD rule declares none (CRD data are maps), so a message literal in one is refused, as an
+undeclared message type. Evaluation raises
 :class:`CelEvalError` for CEL's runtime errors and :class:`CelCostError` when a rule uses up
 its cost budget (the API server's per-rule limit), so that a hostile document cannot make a rule
 run for long.
@@ -26,6 +32,7 @@ import attrs
 
 from gitops_core.validation.cel._compiler import Activation, Closure, Compiler
 from gitops_core.validation.cel._errors import CelCostError, CelError, CelEvalError, CelSyntaxError
+from gitops_core.validation.cel._messages import Message, MessageType, MessageTypes
 from gitops_core.validation.cel._parser import parse_expression
 from gitops_core.validation.cel._values import NONE, Optional, Value, type_name
 
@@ -35,6 +42,9 @@ __all__ = [
     "CelError",
     "CelEvalError",
     "CelSyntaxError",
+    "Message",
+    "MessageType",
+    "MessageTypes",
     "Program",
     "compile_expression",
     "parse",
@@ -103,17 +113,19 @@ def compile_expression(
     *,
     macros: bool = True,
     checked: bool = True,
+    types: MessageTypes | None = None,
 ) -> Program:
     """Compile ``source`` with ``variables`` declared; raises :class:`CelSyntaxError`.
 
     ``checked=False`` leaves undeclared names to fail when evaluated, as cel-go does without
-    its type checker (the conformance tests that disable it need that).
+    its type checker (the conformance tests that disable it need that). ``types``: the message
+    types the expression may build and read (names resolved in ``container``).
     """
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _RECURSION))
     try:
         tree = parse_expression(source, macros=macros)
-        compiler = Compiler(variables, container, checked)
+        compiler = Compiler(variables, container, checked, types)
         closure = compiler.compile(tree)
     except RecursionError:
         raise CelSyntaxError("the expression nests too deeply") from None

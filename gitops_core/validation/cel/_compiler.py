@@ -8,11 +8,12 @@ value, or raises :class:`CelEvalError`, which is how a CEL error value travels: 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from gitops_core.validation.cel import _functions as fn
 from gitops_core.validation.cel._errors import CelCostError, CelEvalError, CelSyntaxError
+from gitops_core.validation.cel._messages import REFUSED, WELL_KNOWN, Message, MessageTypes
 from gitops_core.validation.cel._parser import (
     Call,
     Expr,
@@ -41,6 +42,7 @@ from gitops_core.validation.cel._values import (
 )
 
 _ABSENT = object()
+_NO_TYPES = MessageTypes()
 #: Comprehension and bind variables live in the activation under this prefix, apart from the
 #: declared variables they may shadow (``.y`` still reads the declared ``y``).
 LOCAL = "@"
@@ -88,11 +90,16 @@ class Compiler:
     """Compiles one expression against declared variables and a container (namespace)."""
 
     def __init__(
-        self, variables: frozenset[str], container: str = "", checked: bool = True
+        self,
+        variables: frozenset[str],
+        container: str = "",
+        checked: bool = True,
+        types: MessageTypes | None = None,
     ) -> None:
         self._variables = variables
         self._checked = checked
         self._container = container
+        self._types = types if types is not None else _NO_TYPES
         self._locals: list[str] = []  # comprehension and bind variables in scope
         self.read: set[str] = set()  # the declared variables the expression reads
 
@@ -110,7 +117,7 @@ class Compiler:
             if candidate in self._variables:
                 return "var", candidate
         for candidate in self._candidates(name, root):
-            if candidate in TYPE_NAMES:
+            if candidate in TYPE_NAMES or candidate in self._types:
                 return "type", candidate
         return None
 
@@ -139,6 +146,8 @@ class Compiler:
             if found is None:
                 continue
             what, full = found
+            if what == "type" and count < len(parts):
+                continue  # a type has no fields (an enum constant is not declared)
             if what == "var":
                 self.read.add(full)
                 closure = self._variable(full)
@@ -201,10 +210,50 @@ class Compiler:
         if isinstance(node, Macro):
             return self._macro(node)
         if isinstance(node, MessageLit):
-            raise CelSyntaxError(
-                f"message {node.type_name!r}: protocol buffer messages do not exist in CRD rules"
-            )
+            return self._message(node)
         raise CelSyntaxError(f"unsupported expression {node!r}")
+
+    def _message(self, node: MessageLit) -> Closure:
+        """A message literal: a well-known type's (a wrapper is its plain value), or a declared
+        type's (:mod:`._messages`); the type name is resolved in the container, as a name is."""
+        name = node.type_name.lstrip(".")
+        full = None
+        for candidate in self._candidates(name, node.type_name.startswith(".")):
+            if candidate in WELL_KNOWN or candidate in REFUSED or candidate in self._types:
+                full = candidate
+                break
+        if full is None:
+            raise CelSyntaxError(f"undeclared message type {name!r}")
+        if full in REFUSED:
+            raise CelSyntaxError(REFUSED[full])
+        descriptor = self._types.descriptor(full)
+        if descriptor is not None:
+            build: Callable[[dict[str, Value]], Value] = descriptor.new
+            allowed: Collection[str] = descriptor.fields
+        else:
+            allowed, build = WELL_KNOWN[full]
+        inits: list[tuple[str, Closure, bool]] = []
+        for field, value, optional in node.fields:
+            if field not in allowed:
+                raise CelSyntaxError(f"undefined field {field!r} in message {full}")
+            if any(field == seen for seen, _, _ in inits):
+                raise CelSyntaxError(f"field {field!r} set twice in message {full}")
+            inits.append((field, self.compile(value), optional))
+
+        def make(a: Activation) -> Value:
+            values: dict[str, Value] = {}
+            for field, value_of, optional in inits:
+                value = value_of(a)
+                if optional:
+                    if type(value) is not Optional:
+                        raise CelEvalError(f"optional field {field!r} is a {type_name(value)}")
+                    if not value.present:
+                        continue
+                    value = value.value
+                values[field] = value
+            return build(values)
+
+        return make
 
     def _undeclared(self, name: str) -> Closure:
         """A compile-time error, as cel-go's checker makes it; without the checker (only the
@@ -237,6 +286,10 @@ class Compiler:
                 if type(inner) is dict:
                     value = inner.get(field, _ABSENT)
                     return NONE if value is _ABSENT else Optional(True, value)
+                if type(inner) is Message:
+                    return Optional(True, inner.get(field)) if inner.has(field) else NONE
+            elif type(target) is Message:
+                return target.get(field)
             raise CelEvalError(f"no such field {field!r} on {type_name(target)}")
 
         return select
@@ -252,6 +305,8 @@ class Compiler:
             if type(target) is dict:
                 value = target.get(field, _ABSENT)
                 return NONE if value is _ABSENT else Optional(True, value)
+            if type(target) is Message:
+                return Optional(True, target.get(field)) if target.has(field) else NONE
             raise CelEvalError(f"no such field {field!r} on {type_name(target)}")
 
         return select
@@ -460,6 +515,8 @@ class Compiler:
                 target = target.value
             if type(target) is dict:
                 return field in target or (escaped is not None and escaped in target)
+            if type(target) is Message:
+                return target.has(field)
             raise CelEvalError(f"no such overload: has() on {type_name(target)}")
 
         return has

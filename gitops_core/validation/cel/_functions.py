@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gitops_core.validation.cel._errors import CelEvalError, CelSyntaxError, no_overload
+from gitops_core.validation.cel._messages import Message
 from gitops_core.validation.cel._values import (
     INT64_MAX,
     INT64_MIN,
@@ -900,6 +901,8 @@ def _zero(value: Value) -> bool:
         return value.ns == 0  # type: ignore[no-any-return]
     if kind is Timestamp:
         return value.ns == 0  # type: ignore[no-any-return]
+    if kind is Message:
+        return not value.fields
     return False
 
 

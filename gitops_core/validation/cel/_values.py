@@ -164,7 +164,7 @@ def type_name(value: Value) -> str:
     found = _TYPE_NAMES.get(kind)
     if found is not None:
         return found
-    return str(getattr(kind, "cel_type", kind.__name__))
+    return str(getattr(value, "cel_type", kind.__name__))
 
 
 def type_of(value: Value) -> CelType:
