@@ -52,6 +52,7 @@ from typing import Any
 
 import attrs
 
+from gitops_core.cache import cached
 from gitops_core.checks import to_dns1123_label
 from gitops_core.errors import (
     DefinitionError,
@@ -254,6 +255,14 @@ def _value(value: object) -> object:
     return _OMIT if value is None else value
 
 
+def _read_definition(text: str, source: str) -> Definition:
+    try:
+        data = safe_load(text)
+    except InvalidYAML as exc:
+        raise DefinitionError(f"{source}: not valid YAML: {exc}") from None
+    return structure(data, Definition, source, DefinitionError)
+
+
 class DeclarativeProvider(GitOpsGenerator):
     """A provider made of data files plus a few named functions; register it as a plugin.
 
@@ -284,12 +293,10 @@ class DeclarativeProvider(GitOpsGenerator):
     @functools.cached_property
     def definition(self) -> Definition:
         source = f"{self.package}/manifests.yaml"
-        text = (package_dir(self.package) / "manifests.yaml").read_text(encoding="utf-8")
-        try:
-            data = safe_load(text)
-        except InvalidYAML as exc:
-            raise DefinitionError(f"{source}: not valid YAML: {exc}") from None
-        definition = structure(data, Definition, source, DefinitionError)
+        path = package_dir(self.package) / "manifests.yaml"
+        definition = cached(path, "definition", lambda text: _read_definition(text, source))
+        # What the file is checked against below (the functions, the shared questions) is
+        # code, not the file: checked on every load.
         shared_ids = {q.id for q in shared_questions()}
         ids = shared_ids | {q.id for q in self.questions}
         fns = set(self.functions)

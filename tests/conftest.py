@@ -40,6 +40,12 @@ def provider_plugins() -> dict[str, object]:
     return plugins
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests (and the commands they start) never use the user's cache of provider files."""
+    os.environ["GITOPS_CACHE_DIR"] = str(tmp_path_factory.mktemp("gitops-cache"))
+
+
 @pytest.fixture
 def providers() -> Providers:
     return Providers.from_plugins(provider_plugins())

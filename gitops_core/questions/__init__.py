@@ -76,9 +76,12 @@ def load_questions(text: str, source: str) -> tuple[Question, ...]:
 
 
 def load_package_questions(package: str, resource: str = "questions.yaml") -> tuple[Question, ...]:
-    """Load a question file shipped inside an installed package."""
-    path = package_dir(package) / resource
-    return load_questions(path.read_text(encoding="utf-8"), f"{package}/{resource}")
+    """Load a question file shipped inside an installed package (checked once per version of
+    the file: :mod:`gitops_core.cache`)."""
+    from gitops_core.cache import cached
+
+    source = f"{package}/{resource}"
+    return cached(package_dir(package) / resource, "questions", lambda t: load_questions(t, source))
 
 
 @functools.cache
