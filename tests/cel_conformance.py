@@ -455,7 +455,7 @@ class Tally:
     refused: int
     wrong: int
     kubernetes: int
-    messages: int  # cases about protocol buffer messages (all refused)
+    messages: int  # refused for a message the evaluator does not support (a serialized Any)
 
     @classmethod
     def of(cls, outcomes: list[Outcome]) -> Tally:
@@ -475,7 +475,7 @@ class Tally:
 
     @property
     def rate_without_messages(self) -> float:
-        """Passed, of the cases a CRD rule can express (no protocol buffer messages)."""
+        """Passed, of the cases without an unsupported message (a serialized Any)."""
         relevant = self.cases - self.messages
         return 100 * self.passed / relevant if relevant else 100.0
 
