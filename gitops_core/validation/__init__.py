@@ -415,6 +415,9 @@ def _metadata_problems(metadata: dict[str, Any], problem: Any) -> Iterator[Probl
     labels = metadata.get("labels")
     if isinstance(labels, dict):
         for key, value in labels.items():
+            if not isinstance(key, str):  # (data given as Python; JSON and YAML keys are text)
+                yield problem("metadata.labels", f"key {key!r}: a key must be a string")
+                continue
             for error in qualified_name_errors(key):
                 yield problem(_render_path(("metadata", "labels", key)), f"key {key!r}: {error}")
             if isinstance(value, str) and not (len(value) <= 63 and re.match(_LABEL_VALUE, value)):
@@ -430,6 +433,9 @@ def _metadata_problems(metadata: dict[str, Any], problem: Any) -> Iterator[Probl
     if isinstance(annotations, dict):
         total = 0
         for key, value in annotations.items():
+            if not isinstance(key, str):
+                yield problem("metadata.annotations", f"key {key!r}: a key must be a string")
+                continue
             for error in qualified_name_errors(key.lower()):
                 yield problem(
                     _render_path(("metadata", "annotations", key)), f"key {key!r}: {error}"
@@ -525,7 +531,8 @@ def load_documents(text: str, *, source: str = "<string>") -> list[object]:
         message = str(exc)
         separator = " " if message.startswith("at line ") else ": "
         raise UsageError(f"{source}: not valid YAML{separator}{message}") from None
-    for index, document in enumerate(documents):
+    # (an alias is written with "*": without one, no document can alias at all)
+    for index, document in enumerate(documents if "*" in text else ()):
         if _excessive_aliasing(document):
             raise UsageError(
                 f"{source}#{index}: the document contains excessive aliasing (a YAML bomb?); "
