@@ -426,7 +426,10 @@ def _as_list(types: str | list[str]) -> list[str]:
 
 _BASE_PROPERTIES = _BASE.VALIDATORS["properties"]
 _BASE_ITEMS = _BASE.VALIDATORS["items"]
-_LEAF_KEYS = frozenset({"type", "default"})
+#: What a leaf schema may hold for :func:`_trivially_valid` to judge it.
+_LEAF_KEYS = frozenset(
+    {"type", "default", "format", "const", "enum", "maxLength", "minLength", "pattern"}
+)
 _LEAF_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "integer": (int,),
@@ -436,16 +439,43 @@ _LEAF_TYPES: dict[str, tuple[type, ...]] = {
 
 
 def _trivially_valid(schema: Any, value: Any) -> bool:
-    """A leaf schema that only names a type, and a value of that type: no error possible, so
-    no need for jsonschema's descent (the most common case, and its costliest step)."""
-    if not isinstance(schema, dict) or len(schema) > 2 or not schema.keys() <= _LEAF_KEYS:
+    """A leaf schema (a type, and for text its length, pattern, enum or const) that ``value``
+    certainly meets: no need for jsonschema's descent, the costliest step of validating, in the
+    most common cases. False means "descend", which then says what is wrong, if anything."""
+    if not isinstance(schema, dict) or not schema.keys() <= _LEAF_KEYS:
         return False
     name = schema.get("type")
     types = _LEAF_TYPES.get(name) if isinstance(name, str) else None
     if types is None:
         return False
     kind = type(value)
-    return kind in types and (kind is not bool or types == (bool,))
+    if kind not in types or (kind is bool and types != (bool,)):
+        return False
+    if kind is not str:  # length, pattern and format concern text only
+        return "const" not in schema and "enum" not in schema
+    return _text_meets(schema, value)
+
+
+def _text_meets(schema: dict[str, Any], value: str) -> bool:
+    if "const" in schema and value != schema["const"]:
+        return False
+    enum = schema.get("enum")
+    if enum is not None and not (isinstance(enum, list) and value in enum):
+        return False
+    longest, shortest = schema.get("maxLength"), schema.get("minLength", 0)
+    if longest is not None and not (type(longest) is int and len(value) <= longest):
+        return False
+    if not (type(shortest) is int and len(value) >= shortest):
+        return False
+    if schema.get("format") in _FORMATS:
+        return False  # checked by _format, which names the format
+    pattern = schema.get("pattern")
+    if pattern is not None:
+        try:
+            return cel.regex(pattern).search(value) is not None
+        except cel.CelEvalError:
+            return False
+    return True
 
 
 def _properties(
