@@ -45,6 +45,7 @@ earlier ``--all`` run (of any provider), and anything inside the output folder i
 from __future__ import annotations
 
 import fnmatch
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
@@ -54,7 +55,8 @@ import attrs
 from gitops_core.checks import inside
 from gitops_core.configuration import configure, repository_names
 from gitops_core.detection import CHART_FILE, KUSTOMIZATION_FILES, detect
-from gitops_core.detection.kustomize import declared_namespace, local_references, resolve
+from gitops_core.detection.contents import ContentsCache, package_contents
+from gitops_core.detection.kustomize import local_references, resolve
 from gitops_core.errors import GitOpsError, PerPackageAnswersError, ProviderError, UsageError
 from gitops_core.git import GitFacts, git_facts
 from gitops_core.models import (
@@ -418,7 +420,9 @@ def generate_all(
     answers = {**provided, "outputPath": str(folder)}
     # (Named by the set below; configure needs the names only for packages deployed alone.)
     names = repository_names(root, everyone)
-    own = _declared_namespaces(root, plan, provided)
+    # One reading for the set: a base that overlays build is read once, not once per overlay.
+    read = ContentsCache()
+    own = _declared_namespaces(root, plan, provided, read)
     configs = []
     for index, package in enumerate(packages):
         if progress is not None:
@@ -426,7 +430,10 @@ def generate_all(
         given = answers
         if package.path in own:
             given = {k: v for k, v in answers.items() if k != "destinationNamespace"}
-        configs.append(configure(root, package, provider, given, facts=facts, names=names))
+        contents = package_contents(root, package, read)
+        configs.append(
+            configure(root, package, provider, given, facts=facts, names=names, contents=contents)
+        )
     first = configs[0].shared
     source = source_name(str(first["gitRepoUrl"]))
     entrypoint = (label(repo_folder) if repo_folder != "." else "") or f"{source}-{provider.id}"
@@ -467,7 +474,9 @@ def generate_all(
     )
 
 
-def _declared_namespaces(root: Path, plan: Plan, provided: Mapping[str, object]) -> dict[str, str]:
+def _declared_namespaces(
+    root: Path, plan: Plan, provided: Mapping[str, object], read: ContentsCache
+) -> dict[str, str]:
     """Overlays of one base deployed together (environments) that declare a namespace other
     than the given ``destinationNamespace``: each keeps its own, by path."""
     given = provided.get("destinationNamespace")
@@ -482,7 +491,9 @@ def _declared_namespaces(root: Path, plan: Plan, provided: Mapping[str, object])
         for package in deployed:
             if package.type != "kustomize":
                 continue
-            declared = declared_namespace(str(root / package.path))
+            declared = read.kustomization(
+                os.path.normpath(os.path.join(root, package.path))
+            ).namespace
             if declared and declared != given:
                 own[package.path] = declared
     return dict(sorted(own.items()))

@@ -19,7 +19,7 @@ import attrs
 
 from gitops_core.checks import inside, to_dns1123_label
 from gitops_core.detection import detect
-from gitops_core.detection.contents import package_contents
+from gitops_core.detection.contents import PackageContents, package_contents
 from gitops_core.errors import AnswerError, MissingAnswersError, UsageError
 from gitops_core.git import GitFacts, committed_files, git_facts, repository_key, resolve_commit
 from gitops_core.models import DetectedPackage, GitOpsConfig, Option, Question, Value
@@ -101,13 +101,17 @@ def prepare(
     provider: Provider,
     facts: GitFacts,
     names: Mapping[str, str] | None = None,
+    contents: PackageContents | None = None,
 ) -> Preparation:
     """Questions, defaults, choices and facts for ``package`` (under ``root``).
 
     ``names``: the object name of every package of the repository by path (see
-    :func:`repository_names`; computed when not given).
+    :func:`repository_names`; computed when not given). ``contents``: what the package
+    declares (:func:`~gitops_core.detection.contents.package_contents`), when the caller read
+    it already; read here when not given.
     """
-    contents = package_contents(root, package)
+    if contents is None:
+        contents = package_contents(root, package)
     questions = tuple(
         attrs.evolve(q, required=contents.unnamespaced) if q.id == "destinationNamespace" else q
         for q in question_list(provider)
@@ -160,15 +164,16 @@ def configure(
     *,
     facts: GitFacts | None = None,
     names: Mapping[str, str] | None = None,
+    contents: PackageContents | None = None,
 ) -> GitOpsConfig:
     """Answer every question (given answers over defaults) and build the provider's config.
 
     Raises :class:`AnswerError` for answers that are refused, :class:`MissingAnswersError`
     naming every required question left without an answer, and :class:`UsageError` for
-    answers that the checkout contradicts.
+    answers that the checkout contradicts. ``names`` and ``contents`` as for :func:`prepare`.
     """
     facts = git_facts(root) if facts is None else facts
-    prepared = prepare(root, package, provider, facts, names)
+    prepared = prepare(root, package, provider, facts, names, contents)
     answers, missing = resolve_answers(
         prepared.questions, package=package, provided=provided, defaults=prepared.defaults
     )

@@ -15,8 +15,10 @@ so the namespace is asked for rather than guessed.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,9 +29,9 @@ from gitops_core.yamlio import InvalidYAML, safe_load
 
 from ._files import decode, read_prefix
 from ._scan import CHART_FILE, KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, SKIPPED_FOLDERS
-from .kustomize import kustomization_text, namespace_of, parse_references
+from .kustomize import References, kustomization_text, namespace_of, parse_references
 
-__all__ = ["CLUSTER_SCOPED_KINDS", "PackageContents", "package_contents"]
+__all__ = ["CLUSTER_SCOPED_KINDS", "ContentsCache", "PackageContents", "package_contents"]
 
 #: Kinds that live outside any namespace (Kubernetes' own, and the common add-ons').
 CLUSTER_SCOPED_KINDS = frozenset(
@@ -69,6 +71,7 @@ _GENERATORS = re.compile(r"^(?:configMapGenerator|secretGenerator|helmCharts)[ \
 _REMOTE = re.compile(r"^[ \t]*-[ \t]+['\"]?(?:[a-z][a-z0-9+.-]*://|git@)", re.M)
 _METADATA = re.compile(r"^metadata:[ \t]*(?:#.*)?$", re.MULTILINE)
 _ANY_METADATA = re.compile(r"^metadata:", re.MULTILINE)
+_NOT_THERE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
 _FIELD = re.compile(r"""^[ \t]+(name|namespace):[ \t]*['"]?([^'"\s#]*)['"]?""")
 
 
@@ -95,8 +98,71 @@ class PackageContents:
         return None
 
 
+#: What one manifest file holds: its objects, whether some document could not be read, how
+#: many bytes were read, and whether that is the whole file.
+_FileObjects = tuple[tuple[tuple[str, str | None, str | None], ...], bool, int, bool]
+
+
+@attrs.define
+class _Kustomization:
+    """What a kustomization says (``text`` None: there is none, or it cannot be read)."""
+
+    text: str | None
+    references: References | None = None
+    #: Generators, or remote entries: objects of unknown namespace.
+    unknown: bool = False
+    namespace: str | None = None
+
+
+@attrs.define(eq=False)
+class ContentsCache:
+    """What :func:`package_contents` read, shared by the packages of one set: a base that three
+    overlays build is read once, not four times. Every package still counts what it reads
+    against its own bounds, so the answers are those of reading each package alone.
+
+    Keep one only for one run: files are read once and never again."""
+
+    files: dict[str, _FileObjects] = attrs.Factory(dict)
+    kustomizations: dict[str, _Kustomization] = attrs.Factory(dict)
+    kinds: dict[str, str] = attrs.Factory(dict)
+
+    def kustomization(self, folder: str) -> _Kustomization:
+        """The kustomization in ``folder`` (an absolute, normalized path)."""
+        found = self.kustomizations.get(folder)
+        if found is None:
+            text = kustomization_text(folder)
+            if text is None:
+                found = _Kustomization(None)
+            else:
+                found = _Kustomization(
+                    text,
+                    parse_references(text),
+                    _GENERATORS.search(text) is not None or _REMOTE.search(text) is not None,
+                    namespace_of(text),
+                )
+            self.kustomizations[folder] = found
+        return found
+
+    def kind(self, path: str) -> str:
+        """``dir``, ``file`` or ``other`` (nothing there) for ``path``, as stat follows links."""
+        found = self.kinds.get(path)
+        if found is None:
+            try:
+                mode = os.stat(path).st_mode
+            except OSError as error:  # as Path.is_dir() and is_file(): these mean "not there"
+                if error.errno not in _NOT_THERE:
+                    raise
+                mode = 0
+            except ValueError:  # a NUL in the name
+                mode = 0
+            found = "dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"
+            self.kinds[path] = found
+        return found
+
+
 @attrs.define
 class _Reader:
+    cache: ContentsCache
     files: int = 0
     bytes: int = 0
     unknown: bool = False
@@ -108,78 +174,94 @@ class _Reader:
             return False
         return True
 
-    def read_file(self, path: Path) -> None:
+    def read_file(self, path: str) -> None:
         if not self.budget_left():
             return
         self.files += 1
-        try:
-            data, complete = read_prefix(str(path), MAX_BYTES - self.bytes)
-        except OSError:
-            self.unknown = True
-            return
-        self.bytes += len(data)
-        if not complete:
-            self.unknown = True
-        text = decode(data, complete)
-        for document in _DOCUMENT_SPLIT.split(text):
-            self._document(document)
+        left = MAX_BYTES - self.bytes
+        found = self.cache.files.get(path)
+        # What was read whole before is read the same way again while it fits the budget.
+        if found is None or found[2] > left:
+            try:
+                data, complete = read_prefix(path, left)
+            except OSError:
+                self.unknown = True
+                return
+            text = decode(data, complete)
+            objects: list[tuple[str, str | None, str | None]] = []
+            unknown = False
+            for document in _DOCUMENT_SPLIT.split(text):
+                unknown |= _document(document, objects)
+            found = (tuple(objects), unknown, len(data), complete)
+            if complete:
+                self.cache.files[path] = found
+        objects_found, unknown, size, complete = found
+        self.bytes += size
+        self.unknown |= unknown or not complete
+        self.objects += objects_found
 
-    def _document(self, text: str) -> None:
-        if not text.strip() or all(
-            not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
-        ):
-            return
-        kind = _KIND.search(text)
-        metadata = _METADATA.search(text)
-        if kind is None or (metadata is None and _ANY_METADATA.search(text)):
-            self._parsed(text)  # flow style, JSON: let the parser read it
-            return
-        name = namespace = None
-        if metadata is not None:
-            for line in text[metadata.end() :].splitlines()[1:]:
-                if line and not line[0].isspace() and not line.startswith("#"):
-                    break  # the next top-level key: metadata is over
-                field = _FIELD.match(line)
-                if field is not None and field[2]:
-                    if field[1] == "name" and name is None:
-                        name = field[2]
-                    elif field[1] == "namespace" and namespace is None:
-                        namespace = field[2]
-        self.objects.append((kind[1], name, namespace))
 
-    def _parsed(self, text: str) -> None:
-        try:
-            document = safe_load(text)
-        except InvalidYAML:
-            self.unknown = True  # a template, or not YAML: cannot tell what it holds
-            return
-        if isinstance(document, dict) and isinstance(document.get("kind"), str):
-            metadata = document.get("metadata")
-            metadata = metadata if isinstance(metadata, dict) else {}
-            name, namespace = metadata.get("name"), metadata.get("namespace")
-            self.objects.append(
-                (
-                    document["kind"],
-                    name if isinstance(name, str) else None,
-                    namespace if isinstance(namespace, str) and namespace else None,
-                )
+def _document(text: str, objects: list[tuple[str, str | None, str | None]]) -> bool:
+    """Add the object of one document to ``objects``; True when it cannot tell what the
+    document holds."""
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
+        return False
+    kind = _KIND.search(text)
+    metadata = _METADATA.search(text)
+    if kind is None or (metadata is None and _ANY_METADATA.search(text)):
+        return _parsed(text, objects)  # flow style, JSON: let the parser read it
+    name = namespace = None
+    if metadata is not None:
+        for line in text[metadata.end() :].splitlines()[1:]:
+            if line and not line[0].isspace() and not line.startswith("#"):
+                break  # the next top-level key: metadata is over
+            field = _FIELD.match(line)
+            if field is not None and field[2]:
+                if field[1] == "name" and name is None:
+                    name = field[2]
+                elif field[1] == "namespace" and namespace is None:
+                    namespace = field[2]
+    objects.append((kind[1], name, namespace))
+    return False
+
+
+def _parsed(text: str, objects: list[tuple[str, str | None, str | None]]) -> bool:
+    try:
+        document = safe_load(text)
+    except InvalidYAML:
+        return True  # a template, or not YAML: cannot tell what it holds
+    if isinstance(document, dict) and isinstance(document.get("kind"), str):
+        metadata = document.get("metadata")
+        metadata = metadata if isinstance(metadata, dict) else {}
+        name, namespace = metadata.get("name"), metadata.get("namespace")
+        objects.append(
+            (
+                document["kind"],
+                name if isinstance(name, str) else None,
+                namespace if isinstance(namespace, str) and namespace else None,
             )
-        elif document is not None:
-            self.unknown = True
+        )
+        return False
+    return document is not None
 
 
-def package_contents(root: Path, package: DetectedPackage) -> PackageContents:
-    """What ``package`` (under ``root``) declares; see the module doc."""
+def package_contents(
+    root: Path, package: DetectedPackage, cache: ContentsCache | None = None
+) -> PackageContents:
+    """What ``package`` (under ``root``) declares; see the module doc. ``cache``: what the
+    other packages of a set read already (see :class:`ContentsCache`)."""
     top = os.path.abspath(root)
-    folder = Path(os.path.normpath(os.path.join(top, package.path)))
+    folder = os.path.normpath(os.path.join(top, package.path))
     if package.type == "helm":
         # Charts template their namespaces from the release's: the answer is always needed.
         return PackageContents(unnamespaced=True)
-    reader = _Reader()
+    reader = _Reader(ContentsCache() if cache is None else cache)
     nested: list[str] = []
     kustomize_namespace = None
     if package.type == "kustomize":
-        kustomize_namespace = _kustomization(Path(top), folder, reader, 0)
+        kustomize_namespace = _kustomization(top, folder, reader, 0)
     else:
         for path in _manifest_files(folder, folder, nested):
             reader.read_file(path)
@@ -208,7 +290,7 @@ def package_contents(root: Path, package: DetectedPackage) -> PackageContents:
     )
 
 
-def _manifest_files(top: Path, folder: Path, nested: list[str]) -> Iterator[Path]:
+def _manifest_files(top: str, folder: str, nested: list[str]) -> Iterator[str]:
     """The manifest files of a folder of plain manifests, as Flux and Argo CD (recursing) read
     it: every sub-folder too, except hidden ones; a sub-folder that is a package of its own is
     named in ``nested``."""
@@ -217,20 +299,25 @@ def _manifest_files(top: Path, folder: Path, nested: list[str]) -> Iterator[Path
     except OSError:
         return
     names = {entry.name for entry in entries}
-    if folder != top and (CHART_FILE in names or names & set(KUSTOMIZATION_FILES)):
-        nested.append(folder.relative_to(top).as_posix())
+    if folder != top and (CHART_FILE in names or not names.isdisjoint(KUSTOMIZATION_FILES)):
+        nested.append(os.path.relpath(folder, top).replace(os.sep, "/"))
         return
     for entry in entries:
         if entry.name.startswith("."):
             continue
         if entry.is_dir(follow_symlinks=False):
             if entry.name not in SKIPPED_FOLDERS:
-                yield from _manifest_files(top, Path(entry.path), nested)
+                yield from _manifest_files(top, entry.path, nested)
         elif entry.name.lower().endswith(MANIFEST_SUFFIXES):
-            yield Path(entry.path)
+            yield entry.path
 
 
-def _kustomization(top: Path, folder: Path, reader: _Reader, depth: int) -> str | None:
+def _below(top: str, path: str) -> bool:
+    """Whether the normalized absolute ``path`` lies strictly below the folder ``top``."""
+    return path != top and path.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def _kustomization(top: str, folder: str, reader: _Reader, depth: int) -> str | None:
     """Read the objects a kustomization builds into ``reader``; returns its ``namespace:``.
 
     What it refers to is read only inside ``top`` (the scanned folder): nothing outside the
@@ -238,33 +325,33 @@ def _kustomization(top: Path, folder: Path, reader: _Reader, depth: int) -> str 
     if depth > _MAX_DEPTH or not reader.budget_left():
         reader.unknown = True
         return None
-    text = kustomization_text(str(folder))
-    references = None if text is None else parse_references(text)
-    if text is None or references is None or references.unreadable:
+    kustomization = reader.cache.kustomization(folder)
+    references = kustomization.references
+    if references is None or references.unreadable:
         reader.unknown = True  # none (kustomize refuses the folder), or not YAML
         return None
     reader.files += 1
     # Generated objects are namespaced, without a namespace unless the kustomization sets
     # one; remote bases cannot be read offline. Either way: objects of unknown namespace.
-    if _GENERATORS.search(text) or _REMOTE.search(text):
+    if kustomization.unknown:
         reader.unknown = True
-    namespace = namespace_of(text)
     for entry in references.entries:
         # normpath, not resolve(): a symlink's realpath costs more than the read.
-        target = Path(os.path.normpath(folder / entry.strip()))
-        if top not in target.parents:
+        target = os.path.normpath(os.path.join(folder, entry.strip()))
+        if not _below(top, target):
             reader.unknown = True
             continue
-        if target.is_dir():
-            inner = _Reader(files=reader.files, bytes=reader.bytes)
+        what = reader.cache.kind(target)
+        if what == "dir":
+            inner = _Reader(reader.cache, files=reader.files, bytes=reader.bytes)
             inner_namespace = _kustomization(top, target, inner, depth + 1)
             reader.files, reader.bytes = inner.files, inner.bytes
             reader.unknown |= inner.unknown
             reader.objects += [
                 (kind, name, inner_namespace or ns) for kind, name, ns in inner.objects
             ]
-        elif target.is_file():
+        elif what == "file":
             reader.read_file(target)
         else:
             reader.unknown = True
-    return namespace
+    return kustomization.namespace
