@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 import yaml
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from gitops_core.output import needs_quotes, render_documents
+from gitops_core.output import render as render_module
 
 
 def read_yaml12(text: str) -> list[object]:
@@ -87,3 +89,44 @@ def test_injection_attempts_stay_inside_their_value() -> None:
     hostile = "x\n---\napiVersion: v1\nkind: Secret"
     docs = list(yaml.safe_load_all(render_documents([{"metadata": {"name": hostile}}])))
     assert docs == [{"metadata": {"name": hostile}}]
+
+
+class _Reference(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """PyYAML's own representer and resolver, with the renderer's string styles."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+_Reference.add_representer(str, render_module._represent_str)
+any_scalars = st.one_of(
+    scalars, st.floats(), st.text(min_size=250, max_size=300), st.sampled_from(["1e3", "y", ""])
+)
+any_documents = st.recursive(
+    st.dictionaries(st.text(max_size=5), any_scalars, max_size=4),
+    lambda children: st.dictionaries(
+        st.one_of(st.text(max_size=5), st.integers(), st.booleans()),
+        st.one_of(
+            any_scalars,
+            children,
+            st.lists(st.one_of(children, any_scalars), max_size=3),
+            st.tuples(any_scalars, any_scalars),
+        ),
+        max_size=4,
+    ),
+    max_leaves=20,
+)
+
+
+@given(st.lists(any_documents, min_size=1, max_size=3))
+def test_rendering_writes_what_pyyaml_dump_all_writes(docs: list[dict[Any, Any]]) -> None:
+    expected = yaml.dump_all(
+        docs,
+        Dumper=_Reference,
+        explicit_start=True,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=2**31 - 1,
+    )
+    assert render_documents(docs) == expected

@@ -8,6 +8,8 @@ Every string that any of them could resolve to a non-string is single-quoted.
 
 from __future__ import annotations
 
+import functools
+import io
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -51,30 +53,97 @@ def needs_quotes(value: str) -> bool:
 # emitters differ only in corner cases (an empty mapping key), and both read back identically.
 _Base: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_INT_TAG = "tag:yaml.org,2002:int"
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
+#: What the dumper resolves with (a plain Resolver: no path resolvers).
+_RESOLVER = yaml.resolver.Resolver()
+#: Manifests repeat the same keys and values; longer strings are not kept.
+_CACHED_LENGTH = 256
+
+
+@functools.lru_cache(maxsize=8192)
+def _resolve_scalar(value: str, implicit: tuple[bool, bool]) -> str:
+    tag: str = _RESOLVER.resolve(yaml.ScalarNode, value, implicit)  # type: ignore[no-untyped-call]
+    return tag
+
 
 class _Dumper(_Base):  # type: ignore[valid-type,misc]
     def ignore_aliases(self, data: Any) -> bool:
         return True  # anchors and aliases confuse readers of manifests; repeat the data instead
 
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> Any:
+        # The emitter asks twice per scalar, and the answer depends on the text alone while the
+        # dumper resolves as a plain Resolver does.
+        if (
+            kind is yaml.ScalarNode
+            and len(value) <= _CACHED_LENGTH
+            and self.yaml_implicit_resolvers is _RESOLVER.yaml_implicit_resolvers
+            and not self.yaml_path_resolvers
+        ):
+            return _resolve_scalar(value, implicit)
+        return super().resolve(kind, value, implicit)
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+
+def _str_style(value: str) -> str | None:
+    """The style a string is written in (None: plain)."""
+    return _cached_style(value) if len(value) <= _CACHED_LENGTH else _style(value)
+
+
+def _style(value: str) -> str | None:
     if not value.isascii() and _SURROGATE.search(value):
         # PyYAML would write "\uDCFF", which every YAML parser refuses: fail here, not there.
         raise ValueError(f"{value!r:.80} holds a lone surrogate (undecodable bytes), not text")
-    style: str | None = None
     # isprintable() first: the per-character scan is the slow path, for the rare odd string.
     if not value.isprintable() and any(not char.isprintable() and char != "\n" for char in value):
         # Tabs, NEL, U+2028, BOMs, control characters: only escapes in double quotes survive
         # every parser unchanged (a raw NEL inside quotes is folded as a line break).
-        style = '"'
-    elif "\n" in value:
-        style = "|"  # the emitter falls back to a quoted style when a block scalar cannot hold it
-    elif needs_quotes(value):
-        style = "'"
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+        return '"'
+    if "\n" in value:
+        return "|"  # the emitter falls back to a quoted style when a block scalar cannot hold it
+    if needs_quotes(value):
+        return "'"
+    return None
+
+
+_cached_style = functools.lru_cache(maxsize=8192)(_style)
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar(_STR_TAG, value, style=_str_style(value))
 
 
 _Dumper.add_representer(str, _represent_str)
+
+
+def _node(dumper: yaml.SafeDumper, data: Any) -> yaml.Node:
+    """The node PyYAML's representer makes of ``data`` (with this dumper's representers),
+    built directly for the plain types manifests are made of; anything else goes through the
+    representer."""
+    kind = type(data)
+    if kind is str:
+        return yaml.ScalarNode(_STR_TAG, data, style=_str_style(data))
+    if kind is dict:
+        return yaml.MappingNode(
+            _MAP_TAG,
+            [(_node(dumper, key), _node(dumper, value)) for key, value in data.items()],
+            flow_style=False,
+        )
+    if kind is list:
+        return yaml.SequenceNode(_SEQ_TAG, [_node(dumper, item) for item in data], flow_style=False)
+    if kind is bool:
+        return yaml.ScalarNode(_BOOL_TAG, "true" if data else "false")
+    if kind is int:
+        return yaml.ScalarNode(_INT_TAG, str(data))
+    if data is None:
+        return yaml.ScalarNode(_NULL_TAG, "null")
+    node: yaml.Node = dumper.represent_data(data)
+    return node
 
 
 def render_document(document: Mapping[str, Any]) -> str:
@@ -83,14 +152,25 @@ def render_document(document: Mapping[str, Any]) -> str:
 
 
 def render_documents(documents: Iterable[Mapping[str, Any]]) -> str:
-    """Documents in order, each starting with ``---``; deterministic for equal input."""
-    text: str = yaml.dump_all(
-        documents,
-        Dumper=_Dumper,
-        explicit_start=True,
-        sort_keys=False,
-        allow_unicode=True,
+    """Documents in order, each starting with ``---``; deterministic for equal input.
+
+    As ``yaml.dump_all(documents, Dumper=_Dumper, explicit_start=True, sort_keys=False,
+    allow_unicode=True, default_flow_style=False, width=2**31 - 1)``, with the nodes of plain
+    data built without the representer's dispatch."""
+    stream = io.StringIO()
+    dumper = _Dumper(
+        stream,
         default_flow_style=False,
         width=2**31 - 1,
+        allow_unicode=True,
+        explicit_start=True,
+        sort_keys=False,
     )
-    return text
+    try:
+        dumper.open()
+        for document in documents:
+            dumper.serialize(_node(dumper, document))
+        dumper.close()
+    finally:
+        dumper.dispose()
+    return stream.getvalue()
