@@ -10,7 +10,10 @@ Three tools:
   one file, at stage ``generate``, inside the project; a different existing file only with
   ``force``.
 - ``gitops_generate_all`` is ``gitops generate --all``: every package that nothing deploys yet,
-  one file each plus the entry point to apply once (``dryRun`` shows the files without writing).
+  one file each plus the entry point to apply once (``dryRun`` shows the files without writing;
+  ``exclude``, ``only`` and ``include`` choose the packages as ``--exclude``, ``--only`` and
+  ``--include`` do). When every package is deployed already it says so, with what was left out
+  and why, as a successful result that writes nothing (the command exits 0 there too).
 - ``gitops_validate`` checks manifest files against the schemas (read-only).
 
 Results are compact: the structured content carries the data (empty fields left out), the text
@@ -23,15 +26,16 @@ Needs the optional extra ``gitops-core[mcp]``; ``gitops mcp`` serves it over std
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
 from gitops_core import __version__
@@ -48,6 +52,9 @@ from gitops_core.plugins import Providers
 from gitops_core.questions import check_question_ids
 from gitops_core.sessions import Sessions, Step
 
+if TYPE_CHECKING:
+    from gitops_core.bundle import Skipped
+
 __all__ = [
     "GenerateAllResult",
     "GitOpsResult",
@@ -56,6 +63,12 @@ __all__ = [
     "error_message",
     "serve",
 ]
+
+#: What ``include`` may name: the keys of :data:`gitops_core.bundle.INCLUDE` (not imported here,
+#: so that starting the server does not load the set machinery). Listed in the argument's
+#: schema, checked by :func:`check_include`, which names the word meant.
+INCLUDE_WORDS = ("managed", "bases", "fixtures", "docs", "examples", "gitops-config", "flux", "all")
+IncludeWord = Annotated[str, WithJsonSchema({"type": "string", "enum": list(INCLUDE_WORDS)})]
 
 ToolStage = Literal["detect", "selectPackage", "selectProvider", "configure", "generate"]
 NextStage = Literal["selectPackage", "selectProvider", "configure", "generate", "done"]
@@ -94,8 +107,12 @@ Generate validated GitOps manifests for every package of a repository that nothi
 inside projectPath), a source shared by all when the provider has one, and an entry-point file \
 to apply once; from then on committing the folder is enough. Answers (question id -> value) \
 apply to every package; gitRepoPath, outputPath and resourceName are per package and refused. \
-Call with dryRun=true first to show the user the files and what was left out; an existing \
-different file refuses the whole set unless force is true (ask the user first)."""
+Packages already deployed, Kustomize bases that overlays build, Flux's own installation, test \
+fixtures, docs and examples are left out (skipped says which and why); include names those to \
+deploy anyway, only and exclude select packages by path glob. When nothing is left to deploy the \
+result says so (nothingToDeploy) and writes nothing. Call with dryRun=true first to show the \
+user the files and what was left out; an existing different file refuses the whole set unless \
+force is true (ask the user first)."""
 
 VALIDATE_DESCRIPTION = """\
 Check manifest files (YAML or JSON, several documents each) against the schemas of Kubernetes \
@@ -209,16 +226,39 @@ class BundleFileResult(_Result):
     status: Status | None = Field(default=None, description="absent with dryRun")
 
 
+class SkippedPackage(_Result):
+    """A package left out of the set, and why."""
+
+    path: str = Field(description="the package folder, relative to projectPath")
+    type: PackageType
+    name: str
+    reason: str = Field(
+        description="managed, flux-installation, gitops-config, test-fixture, docs, example, "
+        "base, excluded (by exclude or only) or output (inside outputFolder)"
+    )
+    detail: str = Field(description="why, in words (the files that deploy it, the overlays...)")
+    include: str | None = Field(default=None, description="the include word that deploys it anyway")
+
+
 class GenerateAllResult(_Result):
     """What ``gitops_generate_all`` wrote (or, with dryRun, would write)."""
 
     message: str
     folder: str = Field(description="the output folder, relative to projectPath")
-    written: bool = Field(description="false with dryRun: nothing was written")
-    files: list[BundleFileResult]
+    written: bool = Field(description="false with dryRun, or when nothing was left to deploy")
+    nothing_to_deploy: bool = Field(
+        default=False,
+        description="every package is deployed already or left out: nothing was written, and "
+        "skipped says why (not an error)",
+    )
+    files: list[BundleFileResult] = []
     apply_once: list[str] = Field(
+        default=[],
         description="the files to apply once (kubectl apply -f ...); committing the folder "
-        "is enough after that"
+        "is enough after that",
+    )
+    skipped: list[SkippedPackage] = Field(
+        default=[], description="the packages left out, each with its reason"
     )
     notes: list[str] = Field(default=[], description="packages left out and why, and warnings")
 
@@ -404,6 +444,45 @@ def error_message(exc: GitOpsError) -> str:
 # --- generate --all and validate ------------------------------------------------------------
 
 
+# The command's flags in the library's words, as this tool's parameters.
+_FLAGS = re.compile(r"--(exclude|only|include)\b")
+
+
+def as_parameters(text: str) -> str:
+    """A message of :mod:`gitops_core.bundle` with ``--exclude`` / ``--only`` / ``--include``
+    named as this tool's parameters."""
+    return _FLAGS.sub(r"\1", text)
+
+
+def check_include(include: Sequence[str]) -> tuple[str, ...]:
+    """The ``include`` words, each one of :data:`gitops_core.bundle.INCLUDE`; an unknown one is
+    refused with the word meant."""
+    from gitops_core.bundle import INCLUDE
+
+    for word in include:
+        if word not in INCLUDE:
+            guess = did_you_mean(word, INCLUDE)
+            hint = f"; did you mean {guess}?" if guess else ""
+            raise UsageError(
+                f"include {word!r} is not a reason to include{hint} (one of: {', '.join(INCLUDE)})"
+            )
+    return tuple(include)
+
+
+def _skipped(skipped: Sequence[Skipped]) -> list[SkippedPackage]:
+    return [
+        SkippedPackage(
+            path=item.package.path,
+            type=item.package.type,
+            name=item.package.name,
+            reason=item.reason,
+            detail=as_parameters(item.detail),
+            include=item.include,
+        )
+        for item in skipped
+    ]
+
+
 def generate_all_stage(
     providers: Providers,
     *,
@@ -414,8 +493,12 @@ def generate_all_stage(
     exclude: Sequence[str],
     dry_run: bool,
     force: bool,
+    only: Sequence[str] = (),
+    include: Sequence[str] = (),
 ) -> GenerateAllResult:
-    from gitops_core.bundle import generate_all, write_bundle
+    """``gitops generate --all`` inside ``project_path``. Every package deployed already (or
+    left out) is a result, not an error: ``nothing_to_deploy``, with what was left out."""
+    from gitops_core.bundle import NothingToDeploy, generate_all, skip_notes, write_bundle
     from gitops_core.checks import inside
     from gitops_core.configuration import question_list
 
@@ -423,17 +506,29 @@ def generate_all_stage(
     chosen = providers.get(provider)
     given = dict(answers or {})
     check_question_ids(question_list(chosen), given)
+    include = check_include(include)
     folder = (root / (output_folder or f"gitops-{provider}")).resolve()
     if not inside(root, folder):
         raise UsageError(f"{folder} is outside {root}; files are written only inside it")
-    result = generate_all(root, chosen, given, folder, exclude)
-    statuses: list[Status | None] = [None] * len(result.files)
-    if not dry_run:
-        statuses = [w.status for w in write_bundle(result, force=force)]
 
     def shown(path: Path) -> str:
         return path.resolve().relative_to(root).as_posix()
 
+    try:
+        result = generate_all(root, chosen, given, folder, exclude, only=only, include=include)
+    except NothingToDeploy as exc:
+        skipped = exc.plan.skipped
+        return GenerateAllResult(
+            message=as_parameters(str(exc)),
+            folder=shown(folder),
+            written=False,
+            nothing_to_deploy=True,
+            skipped=_skipped(skipped),
+            notes=[as_parameters(line) for line in skip_notes(skipped)],
+        )
+    statuses: list[Status | None] = [None] * len(result.files)
+    if not dry_run:
+        statuses = [w.status for w in write_bundle(result, force=force)]
     files = [
         BundleFileResult(
             path=shown(item.path),
@@ -453,7 +548,8 @@ def generate_all_stage(
         written=not dry_run,
         files=files,
         apply_once=once,
-        notes=list(result.notes),
+        skipped=_skipped(result.skipped),
+        notes=[as_parameters(note) for note in result.notes],
     )
 
 
@@ -698,6 +794,22 @@ def create_server(providers: Callable[[], Providers] = Providers.discover) -> MC
             list[str] | None,
             Field(description="leave out packages whose path matches one of these globs"),
         ] = None,
+        only: Annotated[
+            list[str] | None,
+            Field(
+                description="deploy only packages whose path (relative to projectPath) matches "
+                "one of these globs, e.g. 'apps/*'"
+            ),
+        ] = None,
+        include: Annotated[
+            list[IncludeWord] | None,
+            Field(
+                description="deploy packages left out for these reasons anyway: managed "
+                "(deployed already by Flux or Argo CD objects of the repository), bases "
+                "(Kustomize bases that overlays build), fixtures, docs, examples, gitops-config, "
+                "flux (Flux's own installation), all"
+            ),
+        ] = None,
         dryRun: Annotated[
             bool, Field(description="list the files and notes without writing anything")
         ] = False,
@@ -713,11 +825,15 @@ def create_server(providers: Callable[[], Providers] = Providers.discover) -> MC
                 answers=answers,
                 output_folder=outputFolder,
                 exclude=exclude or (),
+                only=only or (),
+                include=include or (),
                 dry_run=dryRun,
                 force=force,
             )
         except GitOpsError as exc:
-            raise ToolError(error_message(exc)) from None
+            raise ToolError(as_parameters(error_message(exc))) from None
+        if result.nothing_to_deploy:  # the notes are the whole answer: say them
+            return _compact(result, " ".join([result.message, *result.notes]))
         notes = f" {len(result.notes)} notes (packages left out and why)." if result.notes else ""
         return _compact(result, result.message + "." + notes)
 

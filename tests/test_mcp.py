@@ -753,3 +753,101 @@ async def test_validate_reports_each_problem(server: MCPServer, tmp_path: Path) 
             await refused_by(client, "gitops_validate", paths=["../x.yaml"], projectPath=str(root))
             == f"../x.yaml is outside {root}; files are read only inside it"
         )
+
+
+async def test_generate_all_with_nothing_to_deploy_is_a_result_saying_why(
+    server: MCPServer, tmp_path: Path
+) -> None:
+    root = project(
+        tmp_path, **{"charts/podinfo": "charts/podinfo", "apps/guestbook": "manifests/guestbook"}
+    )
+    git(root, "init", "-q", "-b", "main")
+    answers = {"gitRepoUrl": URL, "destinationNamespace": "shop"}
+    async with Client(server) as client:
+        await raw_call(
+            client, "gitops_generate_all", provider="flux", projectPath=str(root), answers=answers
+        )
+        # Flux's set deploys every package now: Argo CD has nothing left, and that is no error.
+        for dry_run in (True, False):
+            data, text = await raw_call(
+                client, "gitops_generate_all", provider="argocd", projectPath=str(root),
+                answers=answers, dryRun=dry_run,
+            )  # fmt: skip
+            assert data["nothingToDeploy"] is True and data["written"] is False
+            assert data["folder"] == "gitops-argocd" and "files" not in data
+            assert data["message"].startswith(f"nothing to deploy under {root}: every package")
+            assert not (root / "gitops-argocd").exists()
+            assert {s["path"]: (s["reason"], s.get("include")) for s in data["skipped"]} == {
+                "apps/guestbook": ("managed", "managed"),
+                "charts/podinfo": ("managed", "managed"),
+                "gitops-flux": ("gitops-config", "gitops-config"),
+            }
+            guestbook = next(s for s in data["skipped"] if s["path"] == "apps/guestbook")
+            assert guestbook["detail"] == "deployed by gitops-flux/guestbook.yaml"
+            # The text says why, in the tool's words: include, not --include.
+            assert "include managed deploys them anyway" in text
+            assert "--include" not in text and "--include" not in " ".join(data["notes"])
+        # include deploys them anyway, as --include does.
+        data, _ = await raw_call(
+            client, "gitops_generate_all", provider="argocd", projectPath=str(root),
+            answers=answers, include=["managed"], dryRun=True,
+        )  # fmt: skip
+        assert "nothingToDeploy" not in data
+        packages = [f["package"] for f in data["files"] if f["role"] == "package"]
+        assert packages == ["apps/guestbook", "charts/podinfo"]
+        assert [s["path"] for s in data["skipped"]] == ["gitops-flux"]
+
+
+async def test_generate_all_takes_only_and_include_as_the_command_does(
+    server: MCPServer, tmp_path: Path
+) -> None:
+    root = project(
+        tmp_path,
+        **{
+            "charts/podinfo": "charts/podinfo",
+            "apps/guestbook": "manifests/guestbook",
+            "docs/demo": "manifests/guestbook",
+        },
+    )
+    git(root, "init", "-q", "-b", "main")
+    answers = {"gitRepoUrl": URL, "destinationNamespace": "shop"}
+    async with Client(server) as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+        schema = tools["gitops_generate_all"].input_schema["properties"]
+        assert schema["only"]["anyOf"][0] == {"type": "array", "items": {"type": "string"}}
+        words = schema["include"]["anyOf"][0]["items"]["enum"]
+        from gitops_core.bundle import INCLUDE
+
+        assert words == list(INCLUDE)
+        data, _ = await raw_call(
+            client, "gitops_generate_all", provider="flux", projectPath=str(root),
+            answers=answers, only=["apps/*", "docs/*"], dryRun=True,
+        )  # fmt: skip
+        assert [f["package"] for f in data["files"] if f["role"] == "package"] == ["apps/guestbook"]
+        reasons = {s["path"]: (s["reason"], s["detail"]) for s in data["skipped"]}
+        assert reasons == {
+            "charts/podinfo": ("excluded", "not in only"),
+            "docs/demo": ("docs", "documentation, by its path"),
+        }
+        data, _ = await raw_call(
+            client, "gitops_generate_all", provider="flux", projectPath=str(root),
+            answers=answers, only=["apps/*", "docs/*"], include=["docs"], dryRun=True,
+        )  # fmt: skip
+        assert [f["package"] for f in data["files"] if f["role"] == "package"] == [
+            "apps/guestbook",
+            "docs/demo",
+        ]
+        mistyped = await refused_by(
+            client, "gitops_generate_all", provider="flux", projectPath=str(root),
+            answers=answers, include=["doc"],
+        )  # fmt: skip
+        assert mistyped == (
+            "include 'doc' is not a reason to include; did you mean docs? (one of: managed, "
+            "bases, fixtures, docs, examples, gitops-config, flux, all)"
+        )
+        unmatched = await refused_by(
+            client, "gitops_generate_all", provider="flux", projectPath=str(root),
+            answers=answers, only=["services/*"],
+        )  # fmt: skip
+        assert unmatched == "only services/*: matches no detected package"
+        assert not (root / "gitops-flux").exists()
