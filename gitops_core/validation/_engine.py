@@ -77,7 +77,7 @@ def _additional_properties(
     known = schema.get("properties", {})
     if isinstance(additional, dict):
         for name, value in instance.items():
-            if name not in known and not _trivially_valid(additional, value):
+            if name not in known and not _certainly_valid(additional, value):
                 yield from validator.descend(value, additional, path=name)  # type: ignore[attr-defined]
         return
     if additional is not False:
@@ -456,6 +456,47 @@ def _trivially_valid(schema: Any, value: Any) -> bool:
     return _text_meets(schema, value)
 
 
+#: What an object or array schema may hold for :func:`_certainly_valid` to judge it.
+_OBJECT_KEYS = frozenset({"type", "default", "properties", "required", "additionalProperties"})
+_ARRAY_KEYS = frozenset({"type", "default", "items", "minItems", "maxItems"})
+
+
+def _certainly_valid(schema: Any, value: Any) -> bool:
+    """:func:`_trivially_valid`, and objects and arrays whose every part is: a valid manifest
+    is judged in one walk, without jsonschema's descent (a validator object per level). A
+    schema with anything else (CEL rules, list types, alternatives, formats it does not
+    know) is left to the descent."""
+    if _trivially_valid(schema, value):
+        return True
+    if not isinstance(schema, dict):
+        return False
+    kind = schema.get("type")
+    if kind == "object" and type(value) is dict and schema.keys() <= _OBJECT_KEYS:
+        properties = schema.get("properties", {})
+        required = schema.get("required", ())
+        additional = schema.get("additionalProperties", True)
+        if not isinstance(properties, dict) or not isinstance(required, list):
+            return False
+        if any(name not in value for name in required):
+            return False
+        for name, child in value.items():
+            sub = properties.get(name, additional)
+            if sub is True:
+                continue
+            if sub is False or not _certainly_valid(sub, child):
+                return False
+        return True
+    if kind == "array" and type(value) is list and schema.keys() <= _ARRAY_KEYS:
+        longest, shortest = schema.get("maxItems"), schema.get("minItems", 0)
+        if longest is not None and not (type(longest) is int and len(value) <= longest):
+            return False
+        if not (type(shortest) is int and len(value) >= shortest):
+            return False
+        items = schema.get("items", True)
+        return items is True or all(_certainly_valid(items, item) for item in value)
+    return False
+
+
 def _text_meets(schema: dict[str, Any], value: str) -> bool:
     if "const" in schema and value != schema["const"]:
         return False
@@ -486,7 +527,7 @@ def _properties(
     for name, sub in properties.items():
         if name in instance:
             value = instance[name]
-            if not _trivially_valid(sub, value):
+            if not _certainly_valid(sub, value):
                 yield from validator.descend(  # type: ignore[attr-defined]
                     value, sub, path=name, schema_path=name
                 )
@@ -502,7 +543,7 @@ def _items(
         yield from _BASE_ITEMS(validator, items, instance, schema)
         return
     for index, item in enumerate(instance):
-        if not _trivially_valid(items, item):
+        if not _certainly_valid(items, item):
             yield from validator.descend(item, items, path=index)  # type: ignore[attr-defined]
 
 
