@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gitops_core.errors import OverwriteRefusedError, UsageError
-from gitops_core.output import write_file
+from gitops_core.output import write_file, write_files
 
 
 def test_creates_parent_folders_and_reports_created(tmp_path: Path) -> None:
@@ -88,3 +88,27 @@ def test_a_set_that_fails_while_staging_leaves_no_temporary_file(tmp_path: Path)
     with pytest.raises(UnicodeEncodeError):
         write_files(items)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_new_files_get_the_umask_mode_and_relative_paths_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    old = os.umask(0o027)
+    try:
+        results = write_files(
+            [(Path("f.yaml"), "a: 1\n"), (Path("sub/g.yaml"), "b\n"), (Path("sub/h.yaml"), "c\n")]
+        )
+    finally:
+        os.umask(old)
+    assert [r.status for r in results] == ["created"] * 3
+    for name in ("f.yaml", "sub/g.yaml", "sub/h.yaml"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["f.yaml", "g.yaml", "h.yaml", "sub"]
+    assert (tmp_path / "sub/h.yaml").read_bytes() == b"c\n"
+
+
+def test_text_is_written_as_utf_8_bytes_unchanged(tmp_path: Path) -> None:
+    text = "a: 'é\r\n'\r\nb: ✓\n" * 40_000  # more than one write call's worth
+    write_file(tmp_path / "f.yaml", text)
+    assert (tmp_path / "f.yaml").read_bytes() == text.encode("utf-8")

@@ -6,8 +6,12 @@ replacing a different file silently, and never outside the folder the caller con
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import errno
 import os
+import secrets
+import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,59 +48,98 @@ def diff_text(old: str, new: str, path: Path) -> str:
     )
 
 
-def _read_existing(path: Path) -> str | None:
-    if not path.exists():
-        return None
-    if path.is_dir():
-        raise UsageError(f"{path} is a folder; give a file name")
-    if path.stat().st_size > MAX_COMPARE_BYTES:
-        return ""  # certainly different from a generated manifest
+#: What Path.exists() takes for "no such file" (a component that is no folder, a link loop).
+_ABSENT = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+
+
+def _read_existing(path: Path) -> tuple[str | None, int]:
+    """The current text of ``path`` (None when there is no file) and its permission bits."""
     try:
-        return path.read_text(encoding="utf-8")
+        status = os.stat(path)
+    except OSError as error:
+        if error.errno in _ABSENT:
+            return None, 0
+        raise
+    except ValueError:  # a NUL in the name: no such file either
+        return None, 0
+    if stat.S_ISDIR(status.st_mode):
+        raise UsageError(f"{path} is a folder; give a file name")
+    mode = status.st_mode & 0o7777
+    if status.st_size > MAX_COMPARE_BYTES:
+        return "", mode  # certainly different from a generated manifest
+    try:
+        return path.read_text(encoding="utf-8"), mode
     except UnicodeDecodeError:
-        return ""
+        return "", mode
 
 
 @attrs.frozen
 class _Plan:
-    """A write decided on: ``existing`` is the current text (None when there is no file)."""
+    """A write decided on: ``existing`` is the current text (None when there is no file),
+    ``mode`` its permission bits."""
 
     path: Path
     content: str
     existing: str | None
     diff: str
+    mode: int = 0
 
 
 def _plan(path: Path, content: str) -> _Plan | WriteResult:
-    existing = _read_existing(path)
+    existing, mode = _read_existing(path)
     if existing == content:
         return WriteResult(path, "unchanged")
     diff = diff_text(existing, content, path) if existing is not None else ""
-    return _Plan(path, content, existing, diff)
+    return _Plan(path, content, existing, diff, mode)
 
 
-def _stage(plan: _Plan, *, sync: bool) -> str:
-    """Write the new content beside the target; returns the temporary file's name."""
-    plan.path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(
-        prefix=f".{plan.path.name}.", suffix=".tmp", dir=plan.path.parent
-    )
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            handle.write(plan.content)
-            handle.flush()
-            if sync:
-                os.fsync(handle.fileno())
-        if plan.existing is not None:
-            os.chmod(temp_name, plan.path.stat().st_mode & 0o7777)
+#: How a temporary file is opened: created here and now, never through a link (as mkstemp).
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+_CREATE |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+class _Stager:
+    """Writes new contents beside their targets (``.<name>.<random>.tmp``), for one write
+    call: each folder is made once, the umask read once."""
+
+    def __init__(self) -> None:
+        self.folders: set[str] = set()
+        umask = os.umask(0)
+        os.umask(umask)
+        self.new_mode = 0o666 & ~umask
+
+    def stage(self, plan: _Plan, *, sync: bool) -> str:
+        """Write ``plan``'s content beside its target; returns the temporary file's name."""
+        folder, name = os.path.split(plan.path)
+        folder = folder or os.curdir
+        if folder not in self.folders:
+            os.makedirs(folder, exist_ok=True)
+            self.folders.add(folder)
+        data = plan.content.encode("utf-8")
+        for _ in range(tempfile.TMP_MAX):
+            temp_name = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+            try:
+                descriptor = os.open(temp_name, _CREATE, 0o600)
+            except FileExistsError:
+                continue
+            break
         else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temp_name, 0o666 & ~umask)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    return temp_name
+            raise FileExistsError(errno.EEXIST, "no free temporary file name", folder)
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(descriptor, view) :]
+                if sync:
+                    os.fsync(descriptor)
+                os.fchmod(descriptor, plan.mode if plan.existing is not None else self.new_mode)
+            finally:
+                os.close(descriptor)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp_name)
+            raise
+        return temp_name
 
 
 def _commit(plan: _Plan, temp_name: str) -> WriteResult:
@@ -139,7 +182,7 @@ def write_file(path: Path, content: str, *, force: bool = False) -> WriteResult:
             return plan
         if plan.existing is not None and not force:
             raise _refusal([plan])
-        return _commit(plan, _stage(plan, sync=True))
+        return _commit(plan, _Stager().stage(plan, sync=True))
     except OSError as exc:
         raise _os_error(path, exc) from exc
 
@@ -166,13 +209,15 @@ def write_files(items: Sequence[tuple[Path, str]], *, force: bool = False) -> li
             raise _refusal(refused, of_a_set=True)
         staged: list[str] = []
         try:
+            stager = _Stager()
             for _, plan in plans:
                 path = plan.path
-                staged.append(_stage(plan, sync=False))
+                staged.append(stager.stage(plan, sync=False))
             os.sync()
         except BaseException:
             for temp_name in staged:
-                Path(temp_name).unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    os.unlink(temp_name)
             raise
         for (index, plan), temp_name in zip(plans, staged, strict=True):
             path = plan.path
