@@ -243,23 +243,28 @@ def go_load_all(text: str | bytes) -> list[Any]:
 
     try:
         try:
-            return _documents(_go_loader(False)(text))
+            return _documents(_go_loader(False)(text), merges=_has_merge_key(text))
         except yaml.composer.ComposerError as exc:
             if "duplicate anchor" not in str(exc.context):
                 raise
-            return _documents(_go_loader(True)(text))
+            return _documents(_go_loader(True)(text), merges=_has_merge_key(text))
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
         raise InvalidYAML(_one_line_error(exc)) from None
 
 
-def _documents(loader: Any) -> list[Any]:
+def _has_merge_key(text: str | bytes) -> bool:
+    return ("<<" if isinstance(text, str) else b"<<") in text  # type: ignore[operator]
+
+
+def _documents(loader: Any, *, merges: bool = True) -> list[Any]:
     """The documents of ``loader``'s stream, built from its nodes.
 
     The same values as ``yaml.load_all`` with the loader's constructors, built directly: plain
     scalars, strings, sequences and mappings (nine nodes in ten) skip PyYAML's per-node
     dispatch, which was most of the time spent reading a manifest. Any other tag goes through
     the loader's constructors as before; a node reached again through an alias gives the same
-    object, as PyYAML's does (the alias limit is checked on that sharing).
+    object, as PyYAML's does (the alias limit is checked on that sharing). Without ``merges``
+    (no ``<<`` in the text) mappings need no merge-key flattening.
     """
     import yaml
 
@@ -279,7 +284,8 @@ def _documents(loader: Any) -> list[Any]:
             key = id(node)
             if key in built:
                 return built[key]
-            loader.flatten_mapping(node)
+            if merges:
+                loader.flatten_mapping(node)
             result: dict[str, Any] = {}
             built[key] = result
             for key_node, value_node in node.value:

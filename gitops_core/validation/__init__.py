@@ -288,23 +288,26 @@ def _document_problems(
         yield from _metadata_problems(metadata, problem)
 
 
-def _unencodable(
-    value: object, path: tuple[str | int, ...] = ()
-) -> tuple[tuple[str | int, ...], float] | None:
+def _unencodable(value: object) -> tuple[tuple[str | int, ...], float] | None:
     """The first NaN or infinity in ``value``, which JSON (and so the API server) cannot take."""
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return path, value
+    if isinstance(value, float):
+        return ((), value) if value != value or value in (_INF, -_INF) else None
+    children: Iterable[tuple[Any, object]]
     if isinstance(value, dict):
-        for key, child in value.items():
-            found = _unencodable(child, (*path, key))
-            if found is not None:
-                return found
+        children = value.items()
     elif isinstance(value, list):
-        for at, child in enumerate(value):
-            found = _unencodable(child, (*path, at))
+        children = enumerate(value)
+    else:
+        return None
+    for key, child in children:
+        if isinstance(child, (dict, list, float)):  # (a path is built only for what is found)
+            found = _unencodable(child)
             if found is not None:
-                return found
+                return (key, *found[0]), found[1]
     return None
+
+
+_INF = float("inf")
 
 
 def _generate_name(document: dict[str, Any]) -> bool:

@@ -598,6 +598,8 @@ def normalize(value: Any, schema: JsonSchema) -> Any:
             continue
         if child is None and not _nullable(sub):
             new: Any = _MISSING
+        elif not isinstance(child, (dict, list)):
+            continue  # nothing to prune or default below a scalar
         else:
             new = normalize(child, sub)
             if new is child:
