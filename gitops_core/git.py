@@ -76,17 +76,22 @@ def without_credentials(url: str) -> str:
 
 
 def git_facts(folder: Path) -> GitFacts:
-    top, origin, branch, refs = _git(
+    top, origin, refs = _git(
         folder,
         ("rev-parse", "--show-toplevel"),
         ("remote", "get-url", "origin"),
-        ("symbolic-ref", "--quiet", "--short", "HEAD"),
-        # Full names, not :short, which says "tags/v1" when a branch v1 exists too.
-        ("for-each-ref", "--format=%(refname)", "refs/tags", "refs/heads"),
+        # Full names, not :short, which says "tags/v1" when a branch v1 exists too; "*" marks
+        # the branch HEAD is on (none when detached).
+        ("for-each-ref", "--format=%(HEAD)%(refname)", "refs/tags", "refs/heads"),
     )
     if top is None:
         return GitFacts()
-    names = refs.splitlines() if refs else []
+    marked = refs.splitlines() if refs else []
+    names = [line[1:] for line in marked]
+    current = [line[1:] for line in marked if line.startswith("*")]
+    branch = current[0].removeprefix("refs/heads/") if current else None
+    if not marked:  # no commit yet: HEAD names a branch that has no ref to list
+        (branch,) = _git(folder, ("symbolic-ref", "--quiet", "--short", "HEAD"))
     return GitFacts(
         top_level=Path(top),
         origin_url=without_credentials(origin) if origin else None,
