@@ -48,7 +48,7 @@ import fnmatch
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import attrs
 
@@ -66,15 +66,14 @@ from gitops_core.models import (
     DetectedPackage,
     GeneratedOutput,
     GitOpsConfig,
+    Question,
     Value,
 )
 from gitops_core.naming import label, object_names, source_name
 from gitops_core.output import WriteResult, write_outputs
 from gitops_core.output.write import MAX_COMPARE_BYTES, Status
+from gitops_core.plugins import Provider
 from gitops_core.validation import check_outputs
-
-if TYPE_CHECKING:
-    from gitops_core.plugins import Provider
 
 __all__ = [
     "INCLUDE",
@@ -424,6 +423,7 @@ def generate_all(
     read = ContentsCache()
     own = _declared_namespaces(root, plan, provided, read)
     configs = []
+    asked = _AskedOnce(provider)
     for index, package in enumerate(packages):
         if progress is not None:
             progress(f"configuring {index + 1:,} of {len(packages):,} packages")
@@ -432,7 +432,7 @@ def generate_all(
             given = {k: v for k, v in answers.items() if k != "destinationNamespace"}
         contents = package_contents(root, package, read)
         configs.append(
-            configure(root, package, provider, given, facts=facts, names=names, contents=contents)
+            configure(root, package, asked, given, facts=facts, names=names, contents=contents)
         )
     first = configs[0].shared
     source = source_name(str(first["gitRepoUrl"]))
@@ -472,6 +472,32 @@ def generate_all(
         environments=environments,
         extra_files=extra,
     )
+
+
+class _AskedOnce(Provider):
+    """The provider, with its questions and shared defaults asked once for the whole set
+    rather than once per package (the answers of one run do not change)."""
+
+    def __init__(self, provider: Provider) -> None:
+        vars(self).update(vars(provider))
+        self._questions_once: tuple[Question, ...] | None = None
+        self._shared_once: tuple[Question, ...] | None = None
+        self._defaults_once: Mapping[str, Value] | None = None
+
+    def questions(self) -> tuple[Question, ...]:
+        if self._questions_once is None:
+            self._questions_once = super().questions()
+        return self._questions_once
+
+    def shared_questions(self) -> tuple[Question, ...]:
+        if self._shared_once is None:
+            self._shared_once = super().shared_questions()
+        return self._shared_once
+
+    def shared_defaults(self) -> Mapping[str, Value]:
+        if self._defaults_once is None:
+            self._defaults_once = super().shared_defaults()
+        return dict(self._defaults_once)
 
 
 def _declared_namespaces(

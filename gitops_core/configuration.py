@@ -17,7 +17,7 @@ from pathlib import Path
 
 import attrs
 
-from gitops_core.checks import inside, to_dns1123_label
+from gitops_core.checks import to_dns1123_label
 from gitops_core.detection import detect
 from gitops_core.detection.contents import PackageContents, package_contents
 from gitops_core.errors import AnswerError, MissingAnswersError, UsageError
@@ -74,24 +74,28 @@ def default_answers(
 ) -> dict[str, Value]:
     """Defaults from the checkout (origin, path from the top level, branch) over the provider's."""
     defaults: dict[str, Value] = dict(provider.shared_defaults())
-    # abspath, not resolve(): git gives the top level as a real path already, and callers pass
-    # a resolved root; a realpath per package was most of configure in --all.
-    package_dir = Path(os.path.abspath(root / package.path))
-    if facts.top_level is not None and inside(facts.top_level, package_dir):
-        defaults["gitRepoPath"] = package_dir.relative_to(facts.top_level).as_posix()
-    else:
-        defaults["gitRepoPath"] = package.path
-    defaults["gitRepoPath"] = defaults["gitRepoPath"] or "."
+    defaults["gitRepoPath"] = package.path or "."
+    if facts.top_level is not None:
+        # abspath, not resolve(): git gives the top level as a real path already, and callers
+        # pass a resolved root; a realpath per package was most of configure in --all.
+        top = str(facts.top_level)
+        package_dir = os.path.abspath(os.path.join(root, package.path))
+        if package_dir == top:
+            defaults["gitRepoPath"] = "."
+        elif package_dir.startswith(below := top.rstrip(os.sep) + os.sep):
+            defaults["gitRepoPath"] = package_dir[len(below) :].replace(os.sep, "/")
     # What the checkout offers is only a default when it would be accepted as an answer: a
     # fresh clone's origin is often a local path, which no controller can clone.
-    questions = {q.id: q for q in provider.shared_questions()}  # as this provider narrows them
-    for question_id, value in (("gitRepoUrl", facts.origin_url), ("targetRevision", facts.branch)):
-        if value:
-            try:
-                coerce_answer(questions[question_id], value)
-            except AnswerError:
-                continue
-            defaults[question_id] = value
+    offered = (("gitRepoUrl", facts.origin_url), ("targetRevision", facts.branch))
+    if any(value for _, value in offered):
+        questions = {q.id: q for q in provider.shared_questions()}  # as this provider narrows
+        for question_id, value in offered:
+            if value:
+                try:
+                    coerce_answer(questions[question_id], value)
+                except AnswerError:
+                    continue
+                defaults[question_id] = value
     return defaults
 
 
