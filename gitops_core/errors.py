@@ -12,8 +12,9 @@ from typing import ClassVar, Literal
 
 #: What the user can do about an error, for each face to phrase: ``answer`` the ids in
 #: ``MissingAnswersError.missing``; ``force`` the replacement of a file; ``choose-package``
-#: among those found; ``one-package``: generate that package on its own instead of in a set.
-Remedy = Literal["answer", "force", "choose-package", "one-package"]
+#: among those found; ``one-package``: generate that package on its own instead of in a set;
+#: ``whole-set``: leave out answers meant for a set, or generate the whole set instead.
+Remedy = Literal["answer", "force", "choose-package", "one-package", "whole-set"]
 
 
 class GitOpsError(Exception):
@@ -64,6 +65,21 @@ class PerPackageAnswersError(UsageError):
             f"{', '.join(ids)} {'are' if plural else 'is'} different for every package and "
             f"cannot be given for a whole set (each package's come from its path); leave "
             f"{'them' if plural else 'it'} out"
+        )
+
+
+class SetOnlyAnswersError(UsageError):
+    """Answers to questions asked only for a whole set of packages (``scope: set``), given for
+    one package, where they would change nothing."""
+
+    remedy = "whole-set"
+
+    def __init__(self, ids: Sequence[str]) -> None:
+        self.ids = tuple(ids)
+        plural = len(ids) > 1
+        super().__init__(
+            f"{', '.join(ids)} {'are' if plural else 'is'} answered only for a whole set of "
+            "packages, not for one package"
         )
 
 

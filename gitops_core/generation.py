@@ -22,9 +22,20 @@ __all__ = ["generate"]
 
 
 def generate(config: GitOpsConfig, provider: Provider) -> GeneratedOutput:
-    """The provider's manifests for ``config``, validated (else :class:`InvalidManifestError`)."""
+    """The provider's manifests for ``config``, validated (else :class:`InvalidManifestError`).
+
+    Raises :class:`~gitops_core.errors.SetOnlyAnswersError` when ``config`` was given an answer
+    to a question asked only for a whole set (``scope: set``): one package's manifests would
+    silently ignore it.
+    """
+    from gitops_core.questions import check_one_package_answers
     from gitops_core.validation import check_outputs
 
+    answers = config.answers()
+    check_one_package_answers(
+        (*provider.shared_questions(), *provider.questions()),
+        {key: answers.get(key) for key in config.given},
+    )
     output = provider.generate(config)
     check_outputs([output], provider)
     return output

@@ -438,6 +438,11 @@ def error_message(exc: GitOpsError) -> str:
         return f"{message}; give selectedPackage or packagePath"
     if exc.remedy == "one-package":
         return f"{message}; generate that package alone with the gitops tool"
+    if exc.remedy == "whole-set":
+        them = "them" if len(getattr(exc, "ids", ())) > 1 else "it"
+        return (
+            f"{message}; leave {them} out of answers, or use gitops_generate_all for every package"
+        )
     return message
 
 

@@ -19,6 +19,12 @@ Confidence = Literal["high", "medium", "low"]
 #: ``list``: several text items (a JSON array, or comma-separated on the command line).
 QuestionType = Literal["text", "select", "confirm", "list"]
 
+#: Which flows ask a question: ``any`` (one package, and a whole set), or only ``set``: a set of
+#: packages at once (``generate --all``, the MCP tool ``gitops_generate_all``), for a choice
+#: about the set itself. One package's flows neither list nor ask a ``set`` question, and refuse
+#: an answer to it (:class:`gitops_core.errors.SetOnlyAnswersError`).
+QuestionScope = Literal["any", "set"]
+
 #: Named checks a question's validator may use instead of (or beside) a pattern.
 CheckName = Literal[
     "dns1123-label",
@@ -119,9 +125,15 @@ class Question:
     options: tuple[Option, ...] = ()
     validate: Validator | None = None
     when: Condition | None = None
+    scope: QuestionScope = "any"
 
     def applies_to(self, package: DetectedPackage | None, answers: Mapping[str, Value]) -> bool:
         return self.when is None or self.when.holds(package, answers)
+
+    @property
+    def for_one_package(self) -> bool:
+        """Whether one package's flows ask it (``scope`` is not ``set``)."""
+        return self.scope != "set"
 
 
 @attrs.frozen(kw_only=True)

@@ -7,13 +7,14 @@ and controller enforce (one destination, one tool block, no blocks they would no
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import gitops_argocd
 import pytest
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, CliRunner, git
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -648,3 +649,48 @@ def test_any_valid_answers_give_a_valid_deterministic_application(
     else:
         assert destination["server"] == "https://kubernetes.default.svc"
     assert spec.get("syncPolicy") == expected_sync_policy(answers)
+
+
+# --- applicationSet: a choice about a whole set ------------------------------------------------
+
+
+def test_application_set_is_a_question_for_a_whole_set_only(provider: Provider) -> None:
+    (question,) = [q for q in provider.questions() if q.id == "applicationSet"]
+    assert question.scope == "set" and not question.required
+    # One package's manifests would silently ignore it: refused, by the one generate step.
+    with pytest.raises(errors.SetOnlyAnswersError) as caught:
+        generate(provider, package(), {"applicationSet": "yes"})
+    assert str(caught.value) == (
+        "applicationSet is answered only for a whole set of packages, not for one package"
+    )
+    # No, as every answers file saved from one package's run says, changes nothing.
+    document, _ = generate(provider, package(), {"applicationSet": False})
+    assert document["kind"] == "Application"
+
+
+def test_application_set_without_all_is_a_usage_error_naming_all(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(EXAMPLES / "charts" / "podinfo", root / "charts" / "podinfo")
+    git(root, "init", "-q", "-b", "main")
+    common = ("generate", ".", "--provider", "argocd", "--defaults", "--set", f"gitRepoUrl={URL}",
+              "--set", "destinationNamespace=demo")  # fmt: skip
+    done = cli(*common, "--set", "applicationSet=true", cwd=root)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        "gitops: error: applicationSet is answered only for a whole set of packages, not for one "
+        "package; leave it out, or generate every package with --all\n"
+    )
+    assert not (root / "argocd-application.yaml").exists()
+    # With --all it is what it is for.
+    every = cli(*common, "--all", "--set", "applicationSet=true", "--dry-run", cwd=root)
+    assert every.returncode == 0, every.stderr
+    assert "gitops-argocd/_applicationset.yaml" in every.stdout
+    # An answers file saved from one package's run replays, applicationSet: false included.
+    saved = cli(*common, "--save-answers", "answers.yaml", cwd=root)
+    assert saved.returncode == 0, saved.stderr
+    again = cli("generate", ".", "--provider", "argocd", "--defaults", "--answers", "answers.yaml",
+                "-o", "-", cwd=root)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == (root / "argocd-application.yaml").read_text()

@@ -851,3 +851,22 @@ async def test_generate_all_takes_only_and_include_as_the_command_does(
         )  # fmt: skip
         assert unmatched == "only services/*: matches no detected package"
         assert not (root / "gitops-flux").exists()
+
+
+async def test_the_gitops_tool_leaves_a_question_for_a_whole_set_to_generate_all(
+    server: MCPServer, tmp_path: Path
+) -> None:
+    root = project(tmp_path, **{"charts/podinfo": "charts/podinfo"})
+    async with Client(server) as client:
+        step = await call(client, projectPath=str(root), selectedPackage=0, provider="argocd")
+        ids = [q["id"] for q in step["questions"]]
+        assert "syncPolicy" in ids and "applicationSet" not in ids
+        message = await refused(
+            client, sessionId=step["sessionId"], answers={"applicationSet": True}
+        )
+        assert message == (
+            "applicationSet is answered only for a whole set of packages, not for one package; "
+            "leave it out of answers, or use gitops_generate_all for every package"
+        )
+        step = await call(client, sessionId=step["sessionId"], answers={"applicationSet": False})
+        assert "applicationSet" not in [q["id"] for q in step["questions"]]

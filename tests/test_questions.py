@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitops_core.errors import UsageError
+from gitops_core.errors import SetOnlyAnswersError, UsageError
 from gitops_core.models import DetectedPackage, Question, Validator
 from gitops_core.questions import (
     AnswerError,
     QuestionFileError,
+    check_one_package_answers,
     coerce_answer,
     load_questions,
     normalize_repo_path,
@@ -304,3 +305,64 @@ def test_a_revision_with_spaces_at_either_end_is_refused(revision: str) -> None:
     with pytest.raises(AnswerError, match=r"^targetRevision: "):
         coerce_answer(shared_questions()[2], revision)
     assert coerce_answer(shared_questions()[2], ">= 1.0, < 2") == ">= 1.0, < 2"
+
+
+# --- questions asked only for a whole set ---------------------------------------------------
+
+SET_ONLY = """
+questions:
+  - id: bundled
+    question: One object for the whole set?
+    type: confirm
+    default: false
+    scope: set
+  - id: mode
+    question: Mode?
+    default: fast
+    scope: set
+"""
+
+
+def test_a_question_for_sets_only_says_so_in_its_data() -> None:
+    bundled, _ = load_questions(SET_ONLY, "set.yaml")
+    assert bundled.scope == "set" and not bundled.for_one_package
+    assert CONFIRM.scope == "any" and CONFIRM.for_one_package
+    schema = json.loads((schema_dir("gitops_core", "") / "question.schema.json").read_text())
+    data = questions_as_data((bundled, CONFIRM))
+    jsonschema.Draft202012Validator(schema).validate(data)
+    # Only a set question carries the key: "any" is the default, left out.
+    assert [q.get("scope") for q in data["questions"]] == ["set", None]
+    assert load_questions(json.dumps(data), "x") == (bundled, CONFIRM)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("    scope: set\n  - id: mode", "    scope: sets\n  - id: mode"), "$.questions[0].scope"),
+        # One package's run never asks it, so it cannot be required there.
+        (("    default: fast\n", "    required: true\n"), "$.questions[1].required: False was"),
+    ],
+)
+def test_a_set_question_is_set_or_any_and_never_required(
+    change: tuple[str, str], expected: str
+) -> None:
+    with pytest.raises(QuestionFileError) as caught:
+        load_questions(SET_ONLY.replace(*change), "set.yaml")
+    assert str(caught.value).startswith(f"set.yaml: {expected}"), str(caught.value)
+
+
+def test_answers_for_a_set_are_refused_for_one_package_unless_they_change_nothing() -> None:
+    questions = (*load_questions(SET_ONLY, "set.yaml"), CONFIRM)
+    check_one_package_answers(questions, {"prune": "no"})  # not a set question
+    # The default changes nothing (answers files saved from one package hold it): accepted.
+    check_one_package_answers(questions, {"bundled": "false", "mode": "fast", "prune": None})
+    check_one_package_answers(questions, {"bundled": False, "mode": None})
+    with pytest.raises(SetOnlyAnswersError) as caught:
+        check_one_package_answers(questions, {"bundled": "yes", "mode": "slow"})
+    assert caught.value.ids == ("bundled", "mode")
+    assert str(caught.value) == (
+        "bundled, mode are answered only for a whole set of packages, not for one package"
+    )
+    assert caught.value.exit_code == 2 and caught.value.remedy == "whole-set"
+    with pytest.raises(AnswerError, match="bundled: 'perhaps' is not yes or no"):
+        check_one_package_answers(questions, {"bundled": "perhaps"})

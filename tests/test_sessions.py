@@ -15,7 +15,7 @@ import pytest
 import yaml
 from conftest import EXAMPLES, ROOT, provider_plugins
 
-from gitops_core.errors import UsageError
+from gitops_core.errors import SetOnlyAnswersError, UsageError
 from gitops_core.plugins import Providers
 from gitops_core.questions import AnswerError
 from gitops_core.sessions import FileStore, MemoryStore, SessionError, Sessions
@@ -286,3 +286,19 @@ def test_a_memory_store_keeps_a_session_without_any_file(
     assert not (tmp_path / "state").exists()
     with pytest.raises(SessionError, match="no session"):
         Sessions(store=MemoryStore(), providers=sessions.providers).load(session)
+
+
+def test_one_package_neither_lists_nor_takes_a_question_for_a_whole_set(
+    sessions: Sessions, tmp_path: Path
+) -> None:
+    project = tree(tmp_path, "charts/podinfo")
+    step = sessions.select_package(sessions.start(project).session_id, index=0)
+    step = sessions.select_provider(step.session_id, "argocd")
+    ids = [pending.question.id for pending in step.questions]
+    assert "syncPolicy" in ids and "applicationSet" not in ids  # generate --all's question
+    with pytest.raises(SetOnlyAnswersError, match=r"^applicationSet is answered only for a whole"):
+        sessions.answer(step.session_id, {"gitRepoUrl": URL, "applicationSet": True})
+    assert sessions.load(step.session_id).answers == {}  # nothing recorded
+    result = finish(sessions, step.session_id, "argocd", applicationSet="no")
+    (app,) = result["documents"]
+    assert app["kind"] == "Application"

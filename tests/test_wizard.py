@@ -501,3 +501,31 @@ def test_an_existing_different_file_is_shown_and_kept_unless_the_user_replaces_i
     assert "Replace it with the new manifest? [y/N]: " in ui.asked
     assert "kind: HelmRelease" in (tmp_path / "clusters" / "podinfo.yaml").read_text()
     assert any("Created clusters/podinfo.yaml" in line for line in ui.shown)
+
+
+def test_the_wizard_for_one_package_does_not_ask_about_a_whole_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitops_core.errors import SetOnlyAnswersError
+
+    monkeypatch.chdir(tmp_path)
+    prompts: list[str] = []
+
+    class Recording(Scripted):
+        def reply(self, prompt: str) -> str:
+            prompts.append(prompt)
+            return super().reply(prompt)
+
+    given = {"gitRepoUrl": URL, "destinationNamespace": "shop"}
+    ui = Recording([""], start="Write the manifest?")  # every default, then write
+    assert run_wizard(options(provider="argocd", package="charts/podinfo"), given, ui=ui) == 0
+    seen = "\n".join([*prompts, *ui.shown])
+    assert "Sync policy?" in seen and "Argo CD project?" in seen
+    assert "ApplicationSet" not in seen and "applicationSet" not in seen
+    assert (tmp_path / "argocd-application.yaml").is_file()
+    with pytest.raises(SetOnlyAnswersError):
+        run_wizard(
+            options(provider="argocd", package="charts/podinfo"),
+            {**given, "applicationSet": "yes"},
+            ui=Recording([]),
+        )

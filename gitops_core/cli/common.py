@@ -105,8 +105,10 @@ def error_message(exc: GitOpsError) -> str:
         return f"{message}: give them with --set ID=VALUE or --answers FILE"
     if isinstance(exc, OverwriteRefusedError):
         return f"{message}; use --force to replace {'them' if len(exc.paths) > 1 else 'it'}"
+    them = "them" if len(getattr(exc, "ids", ())) > 1 else "it"
     advice = {
         "choose-package": "point at the package with --package DIR",
         "one-package": "generate that package alone with --package instead of --all",
+        "whole-set": f"leave {them} out, or generate every package with --all",
     }.get(exc.remedy or "")
     return f"{message}; {advice}" if advice else message

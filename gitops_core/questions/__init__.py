@@ -20,7 +20,7 @@ import attrs
 
 from gitops_core import checks
 from gitops_core.checks import did_you_mean
-from gitops_core.errors import AnswerError, QuestionFileError, UsageError
+from gitops_core.errors import AnswerError, QuestionFileError, SetOnlyAnswersError, UsageError
 from gitops_core.models import CheckName, DetectedPackage, Question, Value
 from gitops_core.resources import package_dir, schema_dir
 from gitops_core.serialization import structure, unstructure
@@ -29,6 +29,7 @@ from gitops_core.yamlio import InvalidYAML, safe_load
 __all__ = [
     "AnswerError",
     "QuestionFileError",
+    "check_one_package_answers",
     "check_question_ids",
     "coerce_answer",
     "load_questions",
@@ -296,6 +297,27 @@ def check_question_ids(questions: Sequence[Question], given: Mapping[str, object
         named.append(f"{key} (did you mean {guess}?)" if guess else key)
     plural = "s" if len(strays) > 1 else ""
     raise UsageError(f"unknown question id{plural} {', '.join(named)}; known: {', '.join(ids)}")
+
+
+def check_one_package_answers(questions: Iterable[Question], given: Mapping[str, object]) -> None:
+    """Refuse, for one package, answers to questions asked only for a whole set (``scope:
+    set``, see :data:`gitops_core.models.QuestionScope`) with :class:`SetOnlyAnswersError`.
+
+    An answer that is the question's default changes nothing and passes: answers files saved
+    from one package's run hold every answer, ``applicationSet: false`` among them. A malformed
+    answer is refused as :func:`coerce_answer` refuses it.
+    """
+    refused = []
+    for question in questions:
+        raw = given.get(question.id)
+        if question.for_one_package or raw is None:
+            continue
+        value = coerce_answer(question, raw)
+        default = None if question.default is None else coerce_answer(question, question.default)
+        if value != default:
+            refused.append(question.id)
+    if refused:
+        raise SetOnlyAnswersError(refused)
 
 
 def resolve_answers(

@@ -7,6 +7,9 @@ from another process hours later (the MCP tool, programs). Each step
 returns a :class:`Step`: what comes next (the packages to confirm or pick, the providers, the
 questions still open with their defaults, or the result). The CLI wizard and the MCP tool are
 two faces of this one workflow.
+
+A session is one package's journey: questions asked only for a whole set of packages
+(``scope: set``) are neither listed nor accepted here.
 """
 
 from __future__ import annotations
@@ -35,7 +38,12 @@ from gitops_core.models import (
 from gitops_core.output import write_outputs
 from gitops_core.output.write import Status
 from gitops_core.plugins import Providers
-from gitops_core.questions import check_question_ids, coerce_answer, resolve_answers
+from gitops_core.questions import (
+    check_one_package_answers,
+    check_question_ids,
+    coerce_answer,
+    resolve_answers,
+)
 from gitops_core.sessions.store import DEFAULT_TTL, FileStore, MemoryStore, SessionStore, state_dir
 
 __all__ = [
@@ -212,7 +220,7 @@ class Sessions:
                 choices=q.options or prepared.choices.get(q.id, ()),
             )
             for q in prepared.questions
-            if q.applies_to(state.package, resolved)
+            if q.for_one_package and q.applies_to(state.package, resolved)
         )
         state.stage = "configure" if missing else "generate"
         message = (
@@ -245,6 +253,7 @@ class Sessions:
                     problems.append(str(exc))
             if problems:
                 raise AnswerError("\n".join(problems))
+            check_one_package_answers(questions.values(), answers)
             state.answers.update(answers)
             return self._configure_step(state)
 
