@@ -17,6 +17,7 @@ simply not kept.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import pickle
@@ -32,7 +33,8 @@ import gitops_core
 T = TypeVar("T")
 
 _RACY_NS = 2_000_000_000
-#: The modules and schema whose code decides what a cached entry holds.
+#: The modules and files whose content decides what a cached entry holds (and the question
+#: schema, found where the package's schemas are).
 _READERS = (
     "models.py",
     "declarative.py",
@@ -53,14 +55,19 @@ def cache_dir() -> Path | None:
 
 @functools.cache
 def _code_stamp() -> str:
+    from gitops_core.resources import schema_dir
+
     here = Path(gitops_core.__file__).parent
+    readers = [here / name for name in _READERS]
+    with contextlib.suppress(FileNotFoundError):  # what question files are checked against
+        readers.append(schema_dir("gitops_core", "") / "question.schema.json")
     stamps = [gitops_core.__version__]
-    for name in _READERS:
+    for path in readers:
         try:
-            info = os.stat(here / name)
+            info = os.stat(path)
         except OSError:
             continue
-        stamps.append(f"{name}:{info.st_mtime_ns}:{info.st_size}")
+        stamps.append(f"{path.name}:{info.st_mtime_ns}:{info.st_size}")
     return "|".join(stamps)
 
 

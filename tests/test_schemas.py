@@ -248,7 +248,7 @@ def test_a_licence_is_named_only_when_given_and_must_be_spdx(
 def test_a_crd_given_to_validate_gets_no_licence(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("GITOPS_CACHE_DIR", str(tmp_path / "cache"))
     crd = write_crd(tmp_path, {"type": "object"})
     [schema] = schemas_from_crds([crd]).values()
     assert schema["$comment"] == (

@@ -137,7 +137,7 @@ def test_crds_given_at_run_time(cli: CliRunner, tmp_path: Path) -> None:
         "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
         "spec: {replicas: 7, hosts: [a.example.com, a.example.com, b.example.org]}\n"
     )
-    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env = {"GITOPS_CACHE_DIR": str(tmp_path / "cache")}
     without = cli("validate", str(manifest), env=env)
     assert without.returncode == 1
     assert "no schema for example.com/v1 Widget" in without.stdout
@@ -150,19 +150,23 @@ def test_crds_given_at_run_time(cli: CliRunner, tmp_path: Path) -> None:
             f'{manifest}#0 Widget/w: spec.hosts[1]: Duplicate value: "a.example.com" '
             "(x-kubernetes-list-type set: each value may appear once; first at [0])",
         ]
-    assert len(list((tmp_path / "cache" / "gitops" / "crd-schemas").glob("*.json"))) == 1
+    assert len(list((tmp_path / "cache" / "crd-schemas").glob("*.json"))) == 1
+    uncached = cli("validate", str(manifest), "--crd", str(crds), env={"GITOPS_CACHE_DIR": ""})
+    assert uncached.stdout == result.stdout
 
 
 def test_a_crd_that_does_not_convert_is_bad_usage(cli: CliRunner, tmp_path: Path) -> None:
     crd = tmp_path / "bad.yaml"
     crd.write_text(WIDGETS.replace("self.replicas <= 5", "self.replicas <="))
-    result = cli("validate", str(REPO), "--crd", str(crd), env={"XDG_CACHE_HOME": str(tmp_path)})
+    result = cli("validate", str(REPO), "--crd", str(crd), env={"GITOPS_CACHE_DIR": str(tmp_path)})
     assert result.returncode == 2
     line = only_line(result.stderr)
     assert line.startswith(f"gitops: error: --crd {crd}: bad.yaml: Widget v1: .spec: CEL rule")
     empty = tmp_path / "empty.yaml"
     empty.write_text("kind: ConfigMap\n")
-    result = cli("validate", str(REPO), "--crd", str(empty), env={"XDG_CACHE_HOME": str(tmp_path)})
+    result = cli(
+        "validate", str(REPO), "--crd", str(empty), env={"GITOPS_CACHE_DIR": str(tmp_path)}
+    )
     assert (result.returncode, only_line(result.stderr)) == (
         2,
         f"gitops: error: --crd {empty}: no CustomResourceDefinition in this file",

@@ -1,8 +1,9 @@
 """CRDs given at run time (``gitops validate --crd``): converted on the fly, cached by content.
 
 The conversion is the vendored schemas' (:mod:`gitops_core.validation.convert`), so a CRD given
-here is judged exactly as a vendored one. Converted schemas are kept in the user's cache folder
-(``$XDG_CACHE_HOME/gitops/crd-schemas``, else ``~/.cache/gitops/crd-schemas``) under the hash of
+here is judged exactly as a vendored one. Converted schemas are kept in gitops' cache folder
+(``crd-schemas`` in :func:`gitops_core.cache.cache_dir`: ``$GITOPS_CACHE_DIR``, else
+``$XDG_CACHE_HOME/gitops`` or ``~/.cache/gitops``) under the hash of
 the CRD file's bytes and of the converter, so a large CRD (Argo CD's ApplicationSet is 1.4 MB)
 is converted once, not on every run; an unwritable cache only costs the conversion.
 """
@@ -24,9 +25,13 @@ __all__ = ["cache_dir", "crd_files", "schemas_from_crds"]
 _SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "gitops" / "crd-schemas"
+def cache_dir() -> Path | None:
+    """The folder for converted schemas, in gitops' cache (:func:`gitops_core.cache.cache_dir`:
+    ``$GITOPS_CACHE_DIR``, else the user's); None when the cache is turned off."""
+    from gitops_core.cache import cache_dir as gitops_cache
+
+    folder = gitops_cache()
+    return None if folder is None else folder / "crd-schemas"
 
 
 def crd_files(given: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
@@ -51,8 +56,11 @@ def _converter_digest() -> str:
 
 
 def _cached(key: str) -> dict[str, Any] | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
     try:
-        found: dict[str, Any] = json.loads((cache_dir() / f"{key}.json").read_text("utf-8"))
+        found: dict[str, Any] = json.loads((folder / f"{key}.json").read_text("utf-8"))
     except (OSError, ValueError):
         return None
     return found
@@ -60,6 +68,8 @@ def _cached(key: str) -> dict[str, Any] | None:
 
 def _store(key: str, schemas: dict[str, Any]) -> None:
     folder = cache_dir()
+    if folder is None:
+        return
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(
