@@ -683,6 +683,10 @@ def test_application_set_without_all_is_a_usage_error_naming_all(
         "package; leave it out, or generate every package with --all\n"
     )
     assert not (root / "argocd-application.yaml").exists()
+    # Said first, before what else is missing (no gitRepoUrl: the checkout has no origin).
+    first = cli("generate", ".", "--provider", "argocd", "--defaults", "--set",
+                "applicationSet=true", cwd=root)  # fmt: skip
+    assert (first.returncode, first.stderr) == (2, done.stderr)
     # With --all it is what it is for.
     every = cli(*common, "--all", "--set", "applicationSet=true", "--dry-run", cwd=root)
     assert every.returncode == 0, every.stderr

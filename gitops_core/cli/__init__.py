@@ -192,12 +192,15 @@ def cmd_generate(options: GenerateOptions) -> int:
     from gitops_core.configuration import configure
     from gitops_core.detection import find_package
     from gitops_core.generation import generate
-    from gitops_core.questions import check_question_ids
+    from gitops_core.questions import check_one_package_answers, check_question_ids
 
     root = Path(options.path)
     provider = chosen_provider(options)
-    # Before the package is looked for: a mistyped id is the first thing to say.
-    check_question_ids(question_list(provider), provided)
+    # Before the package is looked for: a mistyped id, or an answer only a whole set takes,
+    # is the first thing to say.
+    questions = question_list(provider)
+    check_question_ids(questions, provided)
+    check_one_package_answers(questions, provided)
     package = find_package(root, options.package)
     config = configure(root.resolve(), package, provider, provided)
     output = generate(config, provider)
