@@ -56,7 +56,7 @@ from gitops_core.checks import inside
 from gitops_core.configuration import configure, repository_names
 from gitops_core.detection import CHART_FILE, KUSTOMIZATION_FILES, detect
 from gitops_core.detection.contents import ContentsCache, package_contents
-from gitops_core.detection.kustomize import local_references, resolve
+from gitops_core.detection.kustomize import resolve
 from gitops_core.errors import GitOpsError, PerPackageAnswersError, ProviderError, UsageError
 from gitops_core.git import GitFacts, git_facts
 from gitops_core.models import (
@@ -269,10 +269,12 @@ def plan_all(
     include: Sequence[str] = (),
     facts: GitFacts | None = None,
     progress: Callable[[str], None] | None = None,
+    read: ContentsCache | None = None,
 ) -> Plan:
     """Which packages under ``root`` a set writing into ``folder`` deploys, and which it leaves
     out and why (see the module doc). Raises UsageError for an unknown ``include`` word, a glob
-    that matches nothing, or a tree without packages."""
+    that matches nothing, or a tree without packages. ``read``: the set's reading of its
+    packages' files, which detection's reading fills (a fresh one when not given)."""
     unknown = sorted(set(include) - set(INCLUDE))
     if unknown:
         raise UsageError(f"--include {', '.join(unknown)}: not one of {', '.join(INCLUDE)}")
@@ -284,12 +286,13 @@ def plan_all(
         if progress is not None:
             progress(f"scanning {root}: {count:,} folders")
 
-    everyone = detect(root, repository=facts, progress=walked)
+    read = ContentsCache() if read is None else read
+    everyone = detect(root, repository=facts, progress=walked, kustomizations=read.texts)
     if not everyone:
         raise UsageError(
             f"no Helm chart, Kustomize overlay or Kubernetes manifests found under {root}"
         )
-    built = _built(root, everyone)
+    built = _built(root, everyone, read)
     # The output folder as a path under root (None when outside): string tests per package.
     out = folder.relative_to(root).as_posix() if inside(root, folder) else None
 
@@ -358,7 +361,9 @@ _ROLE_DETAIL: Mapping[str, str] = {
 }
 
 
-def _built(root: Path, packages: Sequence[DetectedPackage]) -> dict[str, tuple[str, ...]]:
+def _built(
+    root: Path, packages: Sequence[DetectedPackage], read: ContentsCache
+) -> dict[str, tuple[str, ...]]:
     """Each package that a kustomization of the repository builds, with the packages whose
     kustomizations build it (test fixtures, docs and examples do not count)."""
     paths = {package.path: package for package in packages}
@@ -366,7 +371,8 @@ def _built(root: Path, packages: Sequence[DetectedPackage]) -> dict[str, tuple[s
     for package in packages:
         if package.type != "kustomize" or package.role in ("test-fixture", "docs", "example"):
             continue
-        entries = local_references(str(root / package.path)).entries
+        references = read.kustomization(os.path.normpath(os.path.join(root, package.path)))
+        entries = references.references.entries if references.references else ()
         for target in resolve(package.path, entries):
             if target not in paths:
                 parent = target.rpartition("/")[0] or "."
@@ -409,8 +415,18 @@ def generate_all(
     folder = folder.resolve()
     facts = git_facts(root)
     repo_folder = _repo_folder(folder, facts.top_level.resolve() if facts.top_level else root)
+    # One reading for the set: detection's kustomizations, and a base that overlays build read
+    # once, not once per overlay.
+    read = ContentsCache()
     plan = plan_all(
-        root, folder, exclude=exclude, only=only, include=include, facts=facts, progress=progress
+        root,
+        folder,
+        exclude=exclude,
+        only=only,
+        include=include,
+        facts=facts,
+        progress=progress,
+        read=read,
     )
     if not plan.chosen:
         raise NothingToDeploy(root, plan)
@@ -419,8 +435,6 @@ def generate_all(
     answers = {**provided, "outputPath": str(folder)}
     # (Named by the set below; configure needs the names only for packages deployed alone.)
     names = repository_names(root, everyone)
-    # One reading for the set: a base that overlays build is read once, not once per overlay.
-    read = ContentsCache()
     own = _declared_namespaces(root, plan, provided, read)
     configs = []
     asked = _AskedOnce(provider)

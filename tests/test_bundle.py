@@ -16,6 +16,7 @@ from conftest import EXAMPLES, CliRunner, git, only_line
 from gitops_core import hookimpl
 from gitops_core.checks import is_dns1123_label
 from gitops_core.cli import main
+from gitops_core.detection.contents import ContentsCache
 from gitops_core.models import Bundle, BundleOutput, GeneratedOutput, GitOpsConfig, Question
 from gitops_core.plugins import Providers, ProviderSource
 from gitops_core.resources import schema_dir
@@ -419,7 +420,7 @@ def test_bases_are_found_in_block_flow_and_quoted_lists(tmp_path: Path) -> None:
         DetectedPackage(path=path, type="kustomize", name=path, confidence="high")
         for path in kustomizations
     ]
-    assert _built(tmp_path, packages) == {
+    assert _built(tmp_path, packages, ContentsCache()) == {
         "base": ("overlays/a", "overlays/b", "overlays/c"),
         "overlays/a": ("overlays/b",),
         "overlays/d": ("overlays/f",),

@@ -12,6 +12,7 @@ from gitops_core.detection import contents as contents_module
 from gitops_core.detection import detect
 from gitops_core.detection._files import read_prefix
 from gitops_core.detection.contents import ContentsCache, PackageContents, package_contents
+from gitops_core.detection.kustomize import kustomization_text
 
 
 def kustomization(*resources: str, extra: str = "") -> str:
@@ -101,3 +102,21 @@ def test_each_package_keeps_its_own_bounds_with_a_shared_cache(
     root = write(tmp_path / "repo", LAYOUT)
     alone, shared = alone_and_shared(root)
     assert shared == alone
+
+
+def test_detection_hands_over_the_kustomizations_it_read_whole(tmp_path: Path) -> None:
+    root = write(tmp_path / "repo", LAYOUT)
+    (root / "bad").mkdir()
+    (root / "bad/kustomization.yaml").write_bytes(b"resources:\n  - \xff\n")  # not UTF-8
+    (root / "empty").mkdir()
+    (root / "empty/kustomization.yaml").write_text("", encoding="utf-8")
+    texts: dict[str, str] = {}
+    packages = detect(root, kustomizations=texts)
+    folders = {str(root / p.path) for p in packages if p.type == "kustomize"}
+    assert set(texts) == folders - {str(root / "bad")}
+    for folder, text in texts.items():
+        assert text == kustomization_text(folder)
+    cache = ContentsCache(texts=dict(texts))
+    shared = {package.path: package_contents(root, package, cache) for package in packages}
+    assert shared == {package.path: package_contents(root, package) for package in packages}
+    assert not cache.texts  # each one taken

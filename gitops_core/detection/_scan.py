@@ -64,6 +64,7 @@ def detect(
     *,
     repository: GitFacts | None = None,
     progress: Callable[[int], None] | None = None,
+    kustomizations: dict[str, str] | None = None,
 ) -> list[DetectedPackage]:
     """Every deployable package under ``root``, sorted by path, with what it is (``role``) and
     the files whose Flux or Argo CD objects deploy it already (``managed_by``; see
@@ -71,7 +72,9 @@ def detect(
 
     ``repository``: the Git facts of the checkout, when the caller has them (otherwise they are
     asked of Git, only if the tree holds Flux or Argo CD objects). ``progress`` is called with the
-    number of folders walked so far, every few hundred folders.
+    number of folders walked so far, every few hundred folders. ``kustomizations``, when given,
+    receives the text of every kustomization file read whole, by folder (absolute and
+    normalized, as :func:`os.path.normpath` gives it), for a caller that needs them again.
     """
     top = _folder(root)
     top_name = _base_name(top)
@@ -100,6 +103,12 @@ def detect(
             if not folder.startswith(".") and folder not in SKIPPED_FOLDERS
         )
     packages.sort(key=lambda package: package.path)
+    if kustomizations is not None:
+        kustomizations.update(
+            (os.path.normpath(os.path.join(top, rel)), text)
+            for rel, text in scan.kustomizations.items()
+            if rel not in scan.unread
+        )
     return finish(top, packages, scan, repository)
 
 
@@ -303,6 +312,8 @@ def _kustomization(
     kustomization, problem, text = _read_marker(f"{path}{os.sep}{file}", ("kind",))
     if scan is not None:
         scan.kustomizations[rel] = text
+        if problem is not None and not text:  # (a file read whole has its text, maybe empty)
+            scan.unread.add(rel)
         _gitops_objects(path, rel, files or [], text, scan)
     kind = kustomization.get("kind", "Kustomization")
     if problem is not None:

@@ -125,12 +125,17 @@ class ContentsCache:
     files: dict[str, _FileObjects] = attrs.Factory(dict)
     kustomizations: dict[str, _Kustomization] = attrs.Factory(dict)
     kinds: dict[str, str] = attrs.Factory(dict)
+    #: Kustomization texts read whole already, by folder: what ``detect(kustomizations=)``
+    #: gives.
+    texts: dict[str, str] = attrs.Factory(dict)
 
     def kustomization(self, folder: str) -> _Kustomization:
         """The kustomization in ``folder`` (an absolute, normalized path)."""
         found = self.kustomizations.get(folder)
         if found is None:
-            text = kustomization_text(folder)
+            text = self.texts.pop(folder, None)
+            if text is None:
+                text = kustomization_text(folder)
             if text is None:
                 found = _Kustomization(None)
             else:

@@ -156,8 +156,10 @@ class GitOpsScan:
     flux_folders: set[str] = attrs.Factory(set)
     #: Folders of plain manifests whose Kubernetes files hold only Flux and Argo CD objects.
     gitops_only: set[str] = attrs.Factory(set)
-    #: The text of each kustomization read (by folder), for what it builds.
+    #: The text of each kustomization read (by folder), for what it builds; empty for those
+    #: in ``unread``, which could not be read whole (or decoded).
     kustomizations: dict[str, str] = attrs.Factory(dict)
+    unread: set[str] = attrs.Factory(set)
 
     def examine(
         self, path: str, folder: str, file: str, data: bytes, complete: bool
