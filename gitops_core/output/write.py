@@ -10,9 +10,7 @@ import contextlib
 import difflib
 import errno
 import os
-import secrets
 import stat
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -96,6 +94,8 @@ def _plan(path: Path, content: str) -> _Plan | WriteResult:
 #: How a temporary file is opened: created here and now, never through a link (as mkstemp).
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 _CREATE |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+#: Random names to try before giving up (32 random bits each: one clash is already unlikely).
+_ATTEMPTS = 100
 
 
 class _Stager:
@@ -116,8 +116,8 @@ class _Stager:
             os.makedirs(folder, exist_ok=True)
             self.folders.add(folder)
         data = plan.content.encode("utf-8")
-        for _ in range(tempfile.TMP_MAX):
-            temp_name = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+        for _ in range(_ATTEMPTS):
+            temp_name = os.path.join(folder, f".{name}.{os.urandom(4).hex()}.tmp")
             try:
                 descriptor = os.open(temp_name, _CREATE, 0o600)
             except FileExistsError:
