@@ -40,6 +40,7 @@ __all__ = [
 _SHORT_SHA = re.compile(r"[0-9a-fA-F]{7,39}\Z")
 #: A committed file holding GitRepository objects is small; a bigger one is not read.
 _MAX_SOURCE_FILE = 1 << 20
+_KIND = re.compile(r"^kind:[ \t]*(GitRepository|Namespace)[ \t]*(#.*)?$", re.M)
 
 
 @attrs.frozen(kw_only=True)
@@ -53,7 +54,9 @@ class Preparation:
     Namespace objects), ``nestedPackages`` (folders below it holding a package of their own);
     ``objectName`` when its name is shared by another package of the repository (the name
     derived from its path); ``gitRepositories``: committed ``GitRepository`` objects
-    (``name``, ``namespace``, ``url``) of the same repository as ``gitRepoUrl`` once known.
+    (``name``, ``namespace``, ``url``, ``ref``, ``secretRef``, ``file``) of the same repository
+    as ``gitRepoUrl`` once known; ``committedNamespaces``: the ``Namespace`` objects (``name``,
+    ``file``) committed anywhere in the checkout.
     """
 
     questions: tuple[Question, ...]
@@ -191,9 +194,15 @@ def configure(
         provider_facts["gitRepositories"] = tuple(
             source
             for source in _committed_sources(facts)
-            if repository_key(str(source["url"])) == repository_key(url)
+            if source.get("kind") != "Namespace"
+            and repository_key(str(source["url"])) == repository_key(url)
         )
     if facts.top_level is not None:
+        provider_facts["committedNamespaces"] = tuple(
+            {"name": found["name"], "file": found["file"]}
+            for found in _committed_sources(facts)
+            if found.get("kind") == "Namespace"
+        )
         revision = str(answers.get("targetRevision", ""))
         if _SHORT_SHA.match(revision) and revision not in facts.branches + facts.tags:
             commit = resolve_commit(facts.top_level, revision)
@@ -256,8 +265,9 @@ def _checkout_of(url: str, facts: GitFacts) -> bool:
 
 
 def _committed_sources(facts: GitFacts) -> tuple[dict[str, Value], ...]:
-    """The GitRepository objects (``name``, ``namespace``, ``url``, ``file``) committed in the
-    checkout, read once per :class:`GitFacts`."""
+    """The GitRepository objects (``name``, ``namespace``, ``url``, ``ref``, ``secretRef``,
+    ``file``) and the Namespace objects (``kind: Namespace``, ``name``, ``file``) committed in
+    the checkout, read once per :class:`GitFacts`."""
     if "sources" not in facts.memo:
         assert facts.top_level is not None
         facts.memo["sources"] = _read_sources(facts.top_level.resolve())
@@ -267,25 +277,39 @@ def _committed_sources(facts: GitFacts) -> tuple[dict[str, Value], ...]:
 
 def _read_sources(top: Path) -> tuple[dict[str, Value], ...]:
     found: list[dict[str, Value]] = []
-    for name in committed_files(top, "^kind:[[:space:]]*GitRepository"):
+    for name in committed_files(top, "^kind:[[:space:]]*(GitRepository|Namespace)"):
         try:
             with (top / name).open("rb") as handle:
                 text = handle.read(_MAX_SOURCE_FILE).decode("utf-8", "replace")
-            documents = safe_load_all(text)
+            # Only the documents that hold one (gotk-components.yaml is mostly CRDs).
+            wanted = [d for d in re.split(r"^---.*$", text, flags=re.M) if _KIND.search(d)]
+            documents = safe_load_all("\n---\n".join(wanted))
         except (OSError, InvalidYAML):
             continue
         for document in documents:
+            if isinstance(document, dict) and document.get("kind") == "Namespace":
+                metadata = document.get("metadata")
+                if document.get("apiVersion") == "v1" and isinstance(metadata, dict):
+                    found.append(
+                        {"kind": "Namespace", "name": str(metadata.get("name")), "file": name}
+                    )
+                continue
             if not isinstance(document, dict) or document.get("kind") != "GitRepository":
                 continue
             if not str(document.get("apiVersion", "")).startswith("source.toolkit.fluxcd.io/"):
                 continue
             metadata, spec = document.get("metadata"), document.get("spec")
             if isinstance(metadata, dict) and isinstance(spec, dict) and "url" in spec:
+                ref, secret = spec.get("ref"), spec.get("secretRef")
+                ref = ref if isinstance(ref, dict) else {}
+                secret = secret if isinstance(secret, dict) else {}
                 found.append(
                     {
                         "name": str(metadata.get("name", "")),
                         "namespace": str(metadata.get("namespace", "")),
                         "url": str(spec["url"]),
+                        "ref": {str(k): str(v) for k, v in ref.items() if v},
+                        "secretRef": str(secret.get("name", "")),
                         "file": name,
                     }
                 )
