@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GenerateAllResult",
     "GitOpsResult",
+    "SkippedResult",
     "ValidateResult",
     "create_server",
     "error_message",
@@ -118,7 +119,10 @@ VALIDATE_DESCRIPTION = """\
 Check manifest files (YAML or JSON, several documents each) against the schemas of Kubernetes \
 and of every installed provider's CRDs, as the API server would with strict field validation. \
 paths are files or folders (walked for .yaml, .yml, .json) relative to projectPath. Returns one \
-problem per field that would be refused."""
+problem per field that would be refused. Not checked, and counted in skipped with the reason: \
+documents of built-in Kubernetes kinds (v1 Service, apps/v1 Deployment) with no schema here, and \
+in a walked folder the files that are no manifests (a Helm chart's Chart.yaml, values and \
+templates; kustomization.yaml and the patches it names; files with no apiVersion or kind)."""
 
 
 class _Result(BaseModel):
@@ -274,12 +278,36 @@ class ProblemResult(_Result):
     message: str
 
 
+class SkippedResult(_Result):
+    """A file or document not checked, and why."""
+
+    file: str
+    index: int | None = Field(
+        default=None, description="the document's 0-based position; none for a whole file"
+    )
+    kind: str = ""
+    name: str = ""
+    reason: str = Field(
+        description="builtin-kind, unknown-kind, kustomization, kustomize-patch, "
+        "kustomize-input, helm-chart, template or no-objects"
+    )
+
+
 class ValidateResult(_Result):
     """What ``gitops_validate`` found."""
 
     valid: bool
-    files: int = Field(description="how many files were read")
+    files: int = Field(description="how many files were checked")
+    documents: int = Field(default=0, description="how many documents were checked")
     problems: list[ProblemResult] = []
+    skipped: int = Field(default=0, description="how many files and documents were not checked")
+    skipped_reasons: dict[str, int] = Field(
+        default={}, description="how many were not checked, by reason"
+    )
+    skipped_items: list[SkippedResult] = Field(
+        default=[], description="each file or document not checked, with its reason"
+    )
+    not_checked: str = Field(default="", description="what was not checked, in words")
 
 
 # --- the gitops tool ------------------------------------------------------------------------
@@ -561,59 +589,50 @@ def generate_all_stage(
 def validate_files(
     providers: Providers, *, paths: Sequence[str], project_path: str | None, allow_unknown: bool
 ) -> ValidateResult:
+    """``gitops validate`` inside ``project_path``: the same selection and checks
+    (:func:`gitops_core.validation.validate_files`), paths shown relative to the project."""
     from gitops_core.checks import inside
-    from gitops_core.validation import (
-        SchemaStore,
-        core_schema_dir,
-        load_documents,
-        validate_documents,
-    )
+    from gitops_core.validation import SchemaStore, core_schema_dir, find_manifest_files
+    from gitops_core.validation import validate_files as check_files
 
     root = _project(project_path)
     if not paths:
         raise UsageError("paths is empty: give the manifest files or folders to check")
-    files: list[Path] = []
+    files = []
     for name in paths:
         target = (root / name).resolve()
         if not inside(root, target):
             raise UsageError(f"{name} is outside {root}; files are read only inside it")
-        if target.is_dir():
-            files += sorted(p for p in target.rglob("*") if p.suffix in {".yaml", ".yml", ".json"})
-        elif target.is_file():
-            files.append(target)
-        else:
+        if not target.exists():
             raise UsageError(f"{name}: no such file or folder in {root}")
+        files += find_manifest_files(target, target.relative_to(root).as_posix())
     dirs, _ = providers.schema_dirs()
-    store = SchemaStore([core_schema_dir(), *dirs])
-    problems: list[ProblemResult] = []
-    for path in files:
-        source = path.relative_to(root).as_posix()
-        try:
-            documents = load_documents(path.read_text(encoding="utf-8"), source=source)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{source}: cannot read: {exc}") from None
-        except UsageError as exc:  # not YAML, duplicate keys: this file is invalid
-            message = str(exc).removeprefix(f"{source}: ")
-            problems.append(
-                ProblemResult(
-                    file=source, index=0, kind="", name="", path="(root)", message=message
-                )
+    report = check_files(
+        files, store=SchemaStore([core_schema_dir(), *dirs]), allow_unknown_kinds=allow_unknown
+    )
+    return ValidateResult(
+        valid=report.valid,
+        files=report.files,
+        documents=report.documents,
+        problems=[
+            ProblemResult(
+                file=p.source,
+                index=p.index,
+                kind=p.kind,
+                name=p.name,
+                path=p.path,
+                message=p.message,
             )
-            continue
-        for problem in validate_documents(
-            documents, source=source, store=store, allow_unknown_kinds=allow_unknown
-        ):
-            problems.append(
-                ProblemResult(
-                    file=problem.source,
-                    index=problem.index,
-                    kind=problem.kind,
-                    name=problem.name,
-                    path=problem.path,
-                    message=problem.message,
-                )
-            )
-    return ValidateResult(valid=not problems, files=len(files), problems=problems)
+            for p in report.problems
+        ],
+        skipped=len(report.skipped),
+        skipped_reasons=report.skipped_by_reason(),
+        skipped_items=[
+            SkippedResult(file=k.source, index=k.index, kind=k.kind, name=k.name, reason=k.reason)
+            for k in report.skipped
+        ],
+        not_checked=report.not_checked(),
+    )
 
 
 # --- the server -----------------------------------------------------------------------------
@@ -873,14 +892,16 @@ def create_server(providers: Callable[[], Providers] = Providers.discover) -> MC
         except GitOpsError as exc:
             raise ToolError(error_message(exc)) from None
         if result.valid:
-            text = f"{result.files} file(s) valid."
+            text = f"{result.documents} document(s) in {result.files} file(s) valid."
         else:
             shown = [
-                f"{p.file}#{p.index} {p.kind}/{p.name}: {p.path}: {p.message}"
+                f"{p.file}#{p.index} {p.kind or '?'}/{p.name or '?'}: {p.path}: {p.message}"
                 for p in result.problems[:10]
             ]
             more = f" (and {len(result.problems) - 10} more)" if len(result.problems) > 10 else ""
             text = f"{len(result.problems)} problem(s){more}: " + " | ".join(shown)
+        if result.not_checked:
+            text += f" {result.not_checked[0].upper()}{result.not_checked[1:]}."
         return _compact(result, text)
 
     return server

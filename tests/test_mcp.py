@@ -736,7 +736,8 @@ async def test_validate_reports_each_problem(server: MCPServer, tmp_path: Path) 
         data, text = await raw_call(
             client, "gitops_validate", paths=["flux-gitops.yaml"], projectPath=str(root)
         )
-        assert data == {"valid": True, "files": 1} and text == "1 file(s) valid."
+        assert data == {"valid": True, "files": 1, "documents": 2}
+        assert text == "2 document(s) in 1 file(s) valid."
         (root / "clusters").mkdir()
         (root / "clusters" / "broken.yaml").write_text(
             (root / "flux-gitops.yaml").read_text().replace("interval: 5m", "interval: often")

@@ -45,9 +45,14 @@ MUTATION_SETTINGS = settings(
 )
 
 
-def check(text: str, source: str = "test.yaml", **options: bool) -> list[str]:
+def check(
+    text: str, source: str = "test.yaml", *, allow_unknown_kinds: bool = False
+) -> list[str]:
     documents = load_documents(text, source=source)
-    return [str(p) for p in validate_documents(documents, source=source, store=STORE, **options)]
+    found = validate_documents(
+        documents, source=source, store=STORE, allow_unknown_kinds=allow_unknown_kinds
+    )
+    return [str(p) for p in found]
 
 
 def check_document(document: object) -> list[Problem]:

@@ -53,7 +53,10 @@ def test_a_realistic_flux_repository_passes(cli: CliRunner) -> None:
     result = cli("validate", str(REPO))
     assert result.returncode == 0, result.stdout + result.stderr
     # kustomization.yaml (Kustomize's build file) and a Helm values file are no objects
-    assert only_line(result.stdout) == "7 files valid (2 without Kubernetes objects skipped)"
+    assert only_line(result.stdout) == (
+        "20 documents in 7 files valid; not checked: 1 kustomization.yaml, "
+        "1 file without Kubernetes objects"
+    )
     kinds = {
         line.split(":", 1)[1].strip()
         for path in REPO.rglob("*.yaml")
@@ -91,7 +94,11 @@ def test_a_broken_flux_repository_names_each_problem(cli: CliRunner) -> None:
         "clusters/sync.yaml#1 Kustomization/apps: spec.prune: 'prune' is a required property",
         "clusters/sync.yaml#1 Kustomization/apps: spec.prunee: unknown field 'prunee'",
     ]
-    assert result.stderr == ""
+    # the summary goes to stderr, so that stdout holds the problems alone
+    assert only_line(result.stderr) == (
+        "gitops: 10 problems in 4 files checked; not checked: 1 template that is not YAML "
+        "before rendering"
+    )
 
 
 def test_json_report(cli: CliRunner) -> None:
@@ -117,7 +124,7 @@ def test_a_missing_path_is_bad_usage_in_one_line(cli: CliRunner) -> None:
 def test_stdin(cli: CliRunner) -> None:
     text = (REPO / "clusters/production/flux-system/gotk-sync.yaml").read_text()
     result = cli("validate", "-", stdin=text)
-    assert (result.returncode, only_line(result.stdout)) == (0, "1 file valid")
+    assert (result.returncode, only_line(result.stdout)) == (0, "2 documents in 1 file valid")
 
 
 def test_named_files_are_always_checked(cli: CliRunner) -> None:

@@ -1,12 +1,20 @@
-"""``gitops validate PATH... [--crd FILE|DIR]... [--json]`` (SPEC §4).
+"""``gitops validate PATH... [--crd FILE|DIR]... [--allow-unknown-kinds] [--json]`` (SPEC §4).
 
 Files are checked as given; folders are walked for ``.yaml``, ``.yml`` and ``.json`` files
-(hidden folders such as ``.git`` left out); ``-`` reads standard input. In a walked folder, a
-file with no Kubernetes object in it (Helm values, a chart's ``Chart.yaml``), a template that is
-not YAML before rendering, and Kustomize's own ``kustomization.yaml`` (a build input, never sent
-to a cluster) are skipped and counted.
-Exit codes: 0 every document valid, 1 a problem found, 2 bad usage (no such path, a CRD that
-does not convert).
+(hidden folders such as ``.git`` left out); ``-`` reads standard input. What is not checked is
+counted, with its reason (:data:`gitops_core.validation.SKIP_REASONS`):
+
+- documents of Kubernetes' built-in kinds (``v1 Service``, ``apps/v1 Deployment``) with no
+  vendored schema (:func:`gitops_core.validation.builtin_kind` says which groups are built in;
+  a version Kubernetes no longer serves, or a kind it does not have, is still a problem);
+  documents of other kinds with no schema only with ``--allow-unknown-kinds``;
+- in a walked folder, files that are not manifests: a Helm chart's ``Chart.yaml``,
+  ``Chart.lock``, ``values*`` and ``templates/``, ``kustomization.yaml`` and the patches and
+  other inputs it names, files with no document naming an apiVersion or kind, and templates
+  that are not YAML before rendering.
+
+Exit codes: 0 every document checked is valid, 1 a problem found, 2 bad usage (no such path, a
+CRD that does not convert).
 """
 
 from __future__ import annotations
@@ -14,59 +22,50 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_core.errors import UsageError
 
-__all__ = ["manifest_files", "run_validate"]
+if TYPE_CHECKING:
+    from gitops_core.validation import ManifestFile, Report
 
-_SUFFIXES = (".yaml", ".yml", ".json")
-_KUSTOMIZE_GROUP = "kustomize.config.k8s.io/"
+__all__ = ["manifest_files", "report_data", "run_validate"]
 
 
-def manifest_files(paths: tuple[str, ...]) -> Iterator[tuple[str, bool]]:
-    """(name, named): every path given, folders expanded (sorted, recursively); ``named`` is
-    False for a file found by walking a folder."""
+def manifest_files(paths: tuple[str, ...]) -> Iterator[ManifestFile]:
+    """Every path given, folders walked (:func:`gitops_core.validation.find_manifest_files`)."""
+    from gitops_core.validation import ManifestFile, find_manifest_files
+
     for name in paths:
         if name == "-":
-            yield name, True
-            continue
-        path = Path(name)
-        if path.is_dir():
-            found = [
-                p
-                for p in path.rglob("*")
-                if p.suffix in _SUFFIXES
-                and p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            ]
-            for file in sorted(found):
-                yield str(file), False
-        elif path.exists():
-            yield name, True
+            yield ManifestFile(name, None)
+        elif Path(name).exists():
+            yield from find_manifest_files(Path(name))
         else:
             raise UsageError(f"{name}: no such file or folder")
 
 
-def _skippable(documents: list[object]) -> bool:
-    """A walked file holding no Kubernetes object, or only Kustomize build configuration."""
-    objects = [d for d in documents if isinstance(d, dict) and ("kind" in d or "apiVersion" in d)]
-    if not objects:
-        return True
-    return all(str(d.get("apiVersion", "")).startswith(_KUSTOMIZE_GROUP) for d in objects)
+def report_data(report: Report) -> dict[str, object]:
+    """The ``--json`` report: valid, files and documents checked, what was skipped (a count,
+    counts by reason, and each file or document with its reason), the problems."""
+    from gitops_core.serialization import unstructure
+
+    return {
+        "valid": report.valid,
+        "files": report.files,
+        "documents": report.documents,
+        "skipped": len(report.skipped),
+        "skippedReasons": report.skipped_by_reason(),
+        "skippedItems": unstructure(report.skipped),
+        "problems": unstructure(report.problems),
+    }
 
 
 def run_validate(
     paths: tuple[str, ...], crds: tuple[str, ...], allow_unknown_kinds: bool, as_json: bool
 ) -> int:
     from gitops_core.cli.common import installed_providers, print_json
-    from gitops_core.serialization import unstructure
-    from gitops_core.validation import (
-        Problem,
-        SchemaStore,
-        core_schema_dir,
-        load_documents,
-        validate_documents,
-    )
+    from gitops_core.validation import SchemaStore, core_schema_dir, validate_files
 
     files = list(manifest_files(paths))  # a missing path is bad usage before any work
     dirs, errors = installed_providers().schema_dirs()
@@ -77,47 +76,14 @@ def run_validate(
         from gitops_core.validation.crds import schemas_from_crds
 
         store.add_schemas(schemas_from_crds(Path(c) for c in crds))
-    problems: list[Problem] = []
-    checked = skipped = 0
-    for name, named in files:
-        try:
-            text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            problems.append(Problem(name, 0, "", "", "(root)", "not UTF-8 text"))
-            continue
-        except OSError as exc:
-            raise UsageError(f"{name}: cannot read: {exc.strerror or exc}") from None
-        try:
-            documents = load_documents(text, source=name)
-        except UsageError as exc:  # not YAML, duplicate keys, a bomb: this file is invalid
-            if not named and "{{" in text:
-                skipped += 1  # a template (a Helm chart's), not a manifest
-                continue
-            message = str(exc).removeprefix(f"{name}: ")
-            problems.append(Problem(name, 0, "", "", "(root)", message))
-            continue
-        if not named and _skippable(documents):
-            skipped += 1
-            continue
-        checked += 1
-        problems.extend(
-            validate_documents(
-                documents, source=name, store=store, allow_unknown_kinds=allow_unknown_kinds
-            )
-        )
+    report = validate_files(files, store=store, allow_unknown_kinds=allow_unknown_kinds)
     if as_json:
-        print_json(
-            {
-                "valid": not problems,
-                "files": checked,
-                "skipped": skipped,
-                "problems": unstructure(problems),
-            }
-        )
+        print_json(report_data(report))
     else:
-        for problem in problems:
+        for problem in report.problems:
             print(problem)
-        if not problems:
-            note = f" ({skipped} without Kubernetes objects skipped)" if skipped else ""
-            print(f"{checked} file{'' if checked == 1 else 's'} valid{note}")
-    return 1 if problems else 0
+        if report.valid:
+            print(report.summary())
+        else:  # stdout holds one line per problem, nothing else (SPEC §4)
+            print(f"gitops: {report.summary()}", file=sys.stderr)
+    return 0 if report.valid else 1
