@@ -180,6 +180,15 @@ def configure(
     answers that the checkout contradicts. ``names`` and ``contents`` as for :func:`prepare`.
     """
     facts = git_facts(root) if facts is None else facts
+    if contents is None:
+        # One package found alone (find_package classifies only its folder): what detect
+        # knows of it, its role and the repository's objects that deploy it, for the notes of
+        # the generate step. A set's packages (contents given) come from detect already.
+        everyone = detect(root)
+        names = repository_names(root, everyone) if names is None else names
+        known = next((p for p in everyone if p.path == package.path), None)
+        if known is not None:
+            package = attrs.evolve(package, role=known.role, managed_by=known.managed_by)
     prepared = prepare(root, package, provider, facts, names, contents)
     answers, missing = resolve_answers(
         prepared.questions, package=package, provided=provided, defaults=prepared.defaults
