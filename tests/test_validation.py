@@ -45,9 +45,7 @@ MUTATION_SETTINGS = settings(
 )
 
 
-def check(
-    text: str, source: str = "test.yaml", *, allow_unknown_kinds: bool = False
-) -> list[str]:
+def check(text: str, source: str = "test.yaml", *, allow_unknown_kinds: bool = False) -> list[str]:
     documents = load_documents(text, source=source)
     found = validate_documents(
         documents, source=source, store=STORE, allow_unknown_kinds=allow_unknown_kinds
