@@ -439,19 +439,22 @@ class DeclarativeProvider(GitOpsGenerator):
 
         shared: dict[str, list[dict[str, Any]]] = {}
         notes: dict[str, list[str]] = {}
+        #: What the functions said of a shared file that no package needs (why it is not
+        #: written): the entry point's notes.
+        unwritten: list[str] = []
         for rule in self.definition.documents:
             if rule.shared is None:
                 continue
-            found = next(
-                (
-                    candidate
-                    for candidate in (context(config, bundle.source) for config in configs)
-                    if rule.applies(candidate, self.functions)
-                ),
-                None,
-            )
-            if found is None:
-                continue  # no package of the set needs it
+            asked: list[Context] = []
+            found = None
+            for config in configs:
+                asked.append(candidate := context(config, bundle.source))
+                if rule.applies(candidate, self.functions):
+                    found = candidate
+                    break
+            if found is None:  # no package of the set needs it
+                unwritten.extend(note for ctx in asked for note in ctx.notes)
+                continue
             ctx = found
             shared.setdefault(rule.shared, []).append(self._fill(rule.template, ctx))
             notes.setdefault(rule.shared, []).extend(ctx.notes)
@@ -464,7 +467,9 @@ class DeclarativeProvider(GitOpsGenerator):
         return BundleOutput(
             packages=tuple(packages),
             shared=shared_files,
-            entrypoint=self._set_output([entry], bundle.entrypoint_file, len(configs), ctx.notes),
+            entrypoint=self._set_output(
+                [entry], bundle.entrypoint_file, len(configs), [*unwritten, *ctx.notes]
+            ),
             files=tuple(
                 self._text_file(name, lines, context(configs[0], bundle.entrypoint))
                 for name, lines in spec.files.items()

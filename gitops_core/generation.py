@@ -10,7 +10,10 @@ Until 0.2 this module also held the declarative provider kit, now
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
+
+import attrs
 
 from gitops_core._deprecation import forward
 from gitops_core.models import GeneratedOutput, GitOpsConfig
@@ -38,7 +41,33 @@ def generate(config: GitOpsConfig, provider: Provider) -> GeneratedOutput:
     )
     output = provider.generate(config)
     check_outputs([output], provider)
-    return output
+    owners = ownership_notes(config)
+    return attrs.evolve(output, notes=(*owners, *output.notes)) if owners else output
+
+
+def ownership_notes(config: GitOpsConfig) -> tuple[str, ...]:
+    """What ``generate --all`` would leave the package out for, said when it is generated
+    alone: Flux's own installation, and a package that the repository's Flux or Argo CD objects
+    deploy already (other than the file this run writes), with the same words."""
+    package = config.package
+    output = os.path.normpath(str(config.shared.get("outputPath") or ""))
+    managers = [m for m in package.managed_by if os.path.normpath(m) != output]
+    if package.role != "flux-installation" and not managers:
+        return ()
+    from gitops_core.bundle import _ROLE_DETAIL  # the words generate --all gives
+
+    by = f"deployed already by {', '.join(managers)}" if managers else ""
+    if package.role == "flux-installation":
+        also = f", {by}" if by else ""
+        return (
+            f"{package.path} is {_ROLE_DETAIL['flux-installation']}{also}: deleting the "
+            "generated object, with pruning on, would uninstall Flux; generate --all leaves "
+            "it out",
+        )
+    return (
+        f"{package.path} is {by}; a second owner makes both reconcile (and prune) the same "
+        "objects; generate --all leaves it out",
+    )
 
 
 # The declarative kit's names as 0.1.0 documented them here.

@@ -8,6 +8,7 @@ go (``docs/manifests.md`` says why each default is what it is).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from gitops_core.declarative import Context, DeclarativeProvider, object_name, to_dns1123_label
 from gitops_core.errors import UsageError
@@ -20,6 +21,10 @@ _SHORT_SHA = re.compile(r"[0-9a-fA-F]{7,39}\Z")
 _EXACT_VERSION = re.compile(r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?\Z")
 #: Namespaces the cluster owns: a Namespace document for one would hand it to Flux's pruning.
 CLUSTER_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+#: Where `flux install` and `flux bootstrap` put Flux, whatever the fluxNamespace answer says.
+FLUX_NAMESPACE = "flux-system"
+#: A GitRepository's ref fields, the one that takes precedence first (source-controller API).
+_REF_PRECEDENCE = ("commit", "name", "semver", "tag", "branch")
 HELM_RELEASE_NAME_MAX = 53
 _VERSION = r"v?(?:\d+|[xX*])(?:\.(?:\d+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?"
 _OPERATOR = r"(?:\^|~>|~|>=|<=|>|<|!=|=)"
@@ -39,8 +44,26 @@ def git_url(context: Context) -> str:
         converted = f"ssh://{match['user'] or ''}{match['host']}/{match['path'].lstrip('/')}"
         context.note(f"Flux needs ssh:// URLs; {url} is written as {converted}")
         url = converted
-    if url.startswith("ssh://") and not context.config.provider.get("secretRef"):
-        namespace = context.answer("fluxNamespace")
+    if context.config.provider.get("secretRef") or not own_source(context):
+        return url  # credentials given, or no GitRepository of its own to authenticate
+    namespace = context.answer("fluxNamespace")
+    ssh = url.startswith("ssh://")
+    known = next(
+        (
+            source
+            for source in _sources(context)
+            if source.get("secretRef")
+            and source["namespace"] == namespace
+            and str(source["url"]).startswith("ssh://") == ssh
+        ),
+        None,
+    )
+    if known is not None:
+        context.note(
+            f"the GitRepository {_where(known)} clones this repository with the Secret "
+            f"{known['secretRef']}: answer secretRef={known['secretRef']} to use it here too"
+        )
+    elif ssh:
         context.note(
             f"Flux clones {url} with an SSH key from a Secret: create one with `flux create "
             f"secret git NAME --namespace={namespace} --url={url} --private-key-file=KEY` "
@@ -100,26 +123,79 @@ def git_ref(context: Context) -> dict[str, Value]:
     return {"branch": revision}
 
 
-def committed_source(context: Context) -> dict[str, Value] | None:
-    """A GitRepository committed in the repository for the same repository (``flux bootstrap``'s
-    flux-system), to be used instead of a second one: unless targetRevision was given and
-    that source tracks another ref."""
-    sources = sorted(
-        context.config.facts.get("gitRepositories", ()),
-        key=lambda s: (s["namespace"] != context.answer("fluxNamespace"), s["name"], s["file"]),
+def tracked_ref(ref: Mapping[str, Value]) -> dict[str, str]:
+    """The ref a committed GitRepository follows, in the form :func:`git_ref` writes: its field
+    that takes precedence (commit, name, semver, tag, branch), ``refs/heads/X`` and
+    ``refs/tags/X`` names as the branch or tag; ``branch: master`` when it gives none (Flux's
+    default)."""
+    for key in _REF_PRECEDENCE:
+        value = str(ref.get(key) or "")
+        if not value:
+            continue
+        for prefix, kind in (("refs/heads/", "branch"), ("refs/tags/", "tag")):
+            if key == "name" and value.startswith(prefix) and len(value) > len(prefix):
+                return {kind: value[len(prefix) :]}
+        return {key: value.lower() if key == "commit" else value}
+    return {"branch": "master"}
+
+
+def _shown_ref(ref: Mapping[str, Value]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in ref.items())
+
+
+def _sources(context: Context) -> list[dict[str, Value]]:
+    """Committed GitRepositories of this repository: in the Flux namespace first, then named
+    after their namespace (``flux bootstrap``'s flux-system), then by name and file."""
+    namespace = context.answer("fluxNamespace")
+    return sorted(
+        (dict(source) for source in context.config.facts.get("gitRepositories", ())),
+        key=lambda s: (
+            s["namespace"] != namespace,
+            s["name"] != s["namespace"],
+            s["name"],
+            s["file"],
+        ),
     )
+
+
+def _where(source: Mapping[str, Value]) -> str:
+    return f"{source['namespace'] or '(no namespace)'}/{source['name']} ({source['file']})"
+
+
+def committed_source(context: Context) -> dict[str, Value] | None:
+    """A GitRepository committed in the repository for the same repository (``flux
+    bootstrap``'s flux-system), used instead of a second one when it follows the very ref
+    targetRevision resolves to and lives in the Flux namespace, beside the objects that
+    reference it. A source in another namespace is not used: on a multi-tenant cluster
+    (``--no-cross-namespace-refs``) Flux refuses the reference, and such a source is a tenant's,
+    whose ref and credentials are its owner's to change."""
+    sources = _sources(context)
     if not sources:
         return None
-    source = sources[0]
-    where = f"{source['namespace']}/{source['name']} ({source['file']})"
-    if "targetRevision" in context.config.given:
-        context.note(
-            f"the repository already has the GitRepository {where}; a GitRepository of its own "
-            "is written because targetRevision was given"
+    wanted = git_ref(context)
+    namespace = context.answer("fluxNamespace")
+    for source in sources:
+        if source["namespace"] == namespace and tracked_ref(source.get("ref") or {}) == wanted:
+            context.note(
+                f"uses the GitRepository {_where(source)} committed in the repository, not a "
+                "second one"
+            )
+            return source
+    # Say why the closest one is not used: one on this ref elsewhere, else the first.
+    source = next((s for s in sources if tracked_ref(s.get("ref") or {}) == wanted), sources[0])
+    tracked = tracked_ref(source.get("ref") or {})
+    if tracked != wanted:
+        why = f"tracks {_shown_ref(tracked)}, not {_shown_ref(wanted)} (targetRevision)"
+    else:
+        why = (
+            f"is in the namespace {source['namespace'] or '(none given)'}, not {namespace} "
+            "(fluxNamespace): a reference across namespaces is refused on multi-tenant clusters"
         )
-        return None
-    context.note(f"uses the GitRepository {where} committed in the repository, not a second one")
-    return dict(source)
+    context.note(
+        f"the repository's GitRepository {_where(source)} {why}; a GitRepository of its own "
+        "is written"
+    )
+    return None
 
 
 def own_source(context: Context) -> bool:
@@ -134,14 +210,6 @@ def source_name(context: Context) -> str:
     if context.bundle is not None:
         return context.bundle.source
     return object_name(context, "resourceName")
-
-
-def source_namespace(context: Context) -> str | None:
-    """``sourceRef.namespace``, when a committed source lives outside the Flux namespace."""
-    source = committed_source(context)
-    if source is None or source["namespace"] in ("", context.answer("fluxNamespace")):
-        return None
-    return str(source["namespace"])
 
 
 def target_namespace(context: Context) -> str | None:
@@ -173,14 +241,50 @@ def target_namespace(context: Context) -> str | None:
 
 def namespace_document(context: Context) -> bool:
     """Whether to write a Namespace for the target namespace: asked for, and not one the cluster
-    or Flux owns (Flux's garbage collection could delete it) nor one the package declares."""
+    or Flux owns (``flux-system`` whatever fluxNamespace says, and fluxNamespace), where Flux's
+    garbage collection could delete it, nor one the package declares, nor one the repository
+    commits elsewhere (a second owner of it: a note says so)."""
     namespace = context.config.shared.get("destinationNamespace")
     if not namespace or not context.config.provider.get("createNamespace"):
         return False
-    owned = {*CLUSTER_NAMESPACES, context.answer("fluxNamespace")}
-    return namespace not in owned and namespace not in context.config.facts.get(
-        "namespaceObjects", ()
+    facts = context.config.facts
+    owned = {*CLUSTER_NAMESPACES, FLUX_NAMESPACE, context.answer("fluxNamespace")}
+    if namespace in owned or namespace in facts.get("namespaceObjects", ()):
+        return False
+    files = sorted(
+        {str(n["file"]) for n in facts.get("committedNamespaces", ()) if n["name"] == namespace}
     )
+    if files:
+        context.note(
+            f"no Namespace document for {namespace}: the repository commits one "
+            f"({', '.join(files)}); deploy that one, as a second owner would delete it, and "
+            "everything in it, when it prunes"
+        )
+        return False
+    return True
+
+
+def prune(context: Context) -> bool:
+    """``spec.prune``, the answer; refused for Flux's own installation when not given on
+    purpose: the Kustomization would be a second owner of Flux's CRDs and controllers, and
+    deleting it would uninstall Flux (garbage collection deletes what it applied)."""
+    chosen = bool(context.answer("prune"))
+    package = context.config.package
+    if (
+        chosen
+        and package.role == "flux-installation"
+        and context.bundle is None  # generate --all deploys it only when told to include it
+        and "prune" not in context.config.given
+    ):
+        by = (
+            f", which {', '.join(package.managed_by)} applies already" if package.managed_by else ""
+        )
+        raise UsageError(
+            f"prune: {package.path} is Flux's own installation{by}; a Kustomization over it "
+            "with prune: true uninstalls Flux when it is deleted. Answer prune=false for one "
+            "that never deletes, or prune=true if that is what you mean"
+        )
+    return chosen
 
 
 def release_name(context: Context) -> str:
@@ -225,11 +329,11 @@ provider = DeclarativeProvider(
     functions={
         "name": lambda context: object_name(context, "resourceName"),
         "sourceName": source_name,
-        "sourceNamespace": source_namespace,
         "ownSource": own_source,
         "targetNamespace": target_namespace,
         "namespaceDocument": namespace_document,
         "releaseName": release_name,
+        "prune": prune,
         "valuesFiles": values_files,
         "bundlePath": bundle_path,
         "gitUrl": git_url,
