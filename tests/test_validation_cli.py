@@ -94,7 +94,7 @@ def test_a_broken_flux_repository_names_each_problem(cli: CliRunner) -> None:
         "clusters/sync.yaml#1 Kustomization/apps: spec.prune: 'prune' is a required property",
         "clusters/sync.yaml#1 Kustomization/apps: spec.prunee: unknown field 'prunee'",
     ]
-    # the summary goes to stderr, so that stdout holds the problems alone
+    # what was not checked goes to stderr, so that stdout holds the problems alone
     assert only_line(result.stderr) == (
         "gitops: 10 problems in 4 files checked; not checked: 1 template that is not YAML "
         "before rendering"

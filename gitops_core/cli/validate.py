@@ -13,8 +13,9 @@ counted, with its reason (:data:`gitops_core.validation.SKIP_REASONS`):
   other inputs it names, files with no document naming an apiVersion or kind, and templates
   that are not YAML before rendering.
 
-Exit codes: 0 every document checked is valid, 1 a problem found, 2 bad usage (no such path, a
-CRD that does not convert).
+A valid run prints one summary line; an invalid one prints one line per problem on stdout and,
+when something was not checked, the summary on stderr. Exit codes: 0 every document checked is
+valid, 1 a problem found, 2 bad usage (no such path, a CRD that does not convert).
 """
 
 from __future__ import annotations
@@ -84,6 +85,6 @@ def run_validate(
             print(problem)
         if report.valid:
             print(report.summary())
-        else:  # stdout holds one line per problem, nothing else (SPEC §4)
+        elif report.skipped:  # stdout holds one line per problem, nothing else (SPEC §4)
             print(f"gitops: {report.summary()}", file=sys.stderr)
     return 0 if report.valid else 1
