@@ -305,14 +305,17 @@ def check_one_package_answers(questions: Iterable[Question], given: Mapping[str,
 
     An answer that is the question's default changes nothing and passes: answers files saved
     from one package's run hold every answer, ``applicationSet: false`` among them. A malformed
-    answer is refused as :func:`coerce_answer` refuses it.
+    answer is left to :func:`resolve_answers`, which refuses it with every other problem.
     """
     refused = []
     for question in questions:
         raw = given.get(question.id)
         if question.for_one_package or raw is None:
             continue
-        value = coerce_answer(question, raw)
+        try:
+            value = coerce_answer(question, raw)
+        except AnswerError:
+            continue
         default = None if question.default is None else coerce_answer(question, question.default)
         if value != default:
             refused.append(question.id)

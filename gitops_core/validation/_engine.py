@@ -275,9 +275,9 @@ def _list_type(
             identity = {k: item.get(k) for k in keys}
         else:
             identity = item
-        text = json.dumps(identity, sort_keys=True)
+        text = _as_json(identity, ensure_ascii=True)
         if text in seen:
-            shown = json.dumps(identity, sort_keys=True, ensure_ascii=False)
+            shown = _as_json(identity, ensure_ascii=False)
             what = "key" if list_type == "map" else "value"
             yield ValidationError(
                 f"Duplicate value: {shown} (x-kubernetes-list-type {list_type}: each {what} may "
@@ -286,6 +286,13 @@ def _list_type(
             )
         else:
             seen[text] = index
+
+
+def _as_json(value: Any, *, ensure_ascii: bool) -> str:
+    try:
+        return json.dumps(value, sort_keys=True, ensure_ascii=ensure_ascii)
+    except TypeError:  # keys that are not text (data given as Python, never read from YAML)
+        return repr(value)
 
 
 def _embedded_resource(
