@@ -514,7 +514,8 @@ class DeclarativeProvider(GitOpsGenerator):
             documents=tuple(documents),
             manifests=render_documents(documents),
             filename=filename,
-            description=f"{self.definition.provider.name} {kinds} for all {count} packages",
+            description=f"{self.definition.provider.name} {kinds} for "
+            + ("the one package" if count == 1 else f"all {count} packages"),
             notes=tuple(dict.fromkeys(notes)),
         )
 

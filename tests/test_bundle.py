@@ -503,3 +503,17 @@ def test_argo_cd_can_deploy_the_set_as_one_application_set(
     if repo == "example":
         # Names the folders give: one generator per kind of Application (a tool block apart).
         assert [len(g["git"]["directories"]) for g in appset["spec"]["generators"]] == [3, 1]
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_set_file_says_how_many_packages_it_is_for(tmp_path: Path, count: int) -> None:
+    import gitops_flux
+
+    from gitops_core.testing import generate_all
+
+    types = ("raw-manifests", "kustomize")[:count]
+    result = generate_all(gitops_flux.provider, tmp_path, package_types=types)
+    (entrypoint,) = [f for f in result.files if f.role == "entrypoint"]
+    assert entrypoint.output.description.endswith(
+        "for the one package" if count == 1 else "for all 2 packages"
+    )
