@@ -17,7 +17,14 @@ from gitops_core import hookimpl
 from gitops_core.checks import is_dns1123_label
 from gitops_core.cli import main
 from gitops_core.detection.contents import ContentsCache
-from gitops_core.models import Bundle, BundleOutput, GeneratedOutput, GitOpsConfig, Question
+from gitops_core.models import (
+    Bundle,
+    BundleOutput,
+    GeneratedOutput,
+    GitOpsConfig,
+    PackageType,
+    Question,
+)
 from gitops_core.plugins import Providers, ProviderSource
 from gitops_core.resources import schema_dir
 
@@ -511,7 +518,8 @@ def test_a_set_file_says_how_many_packages_it_is_for(tmp_path: Path, count: int)
 
     from gitops_core.testing import generate_all
 
-    types = ("raw-manifests", "kustomize")[:count]
+    types: tuple[PackageType, ...] = ("raw-manifests", "kustomize")
+    types = types[:count]
     result = generate_all(gitops_flux.provider, tmp_path, package_types=types)
     (entrypoint,) = [f for f in result.files if f.role == "entrypoint"]
     assert entrypoint.output.description.endswith(
