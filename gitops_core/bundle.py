@@ -453,7 +453,10 @@ def generate_all(
     entrypoint = (label(repo_folder) if repo_folder != "." else "") or f"{source}-{provider.id}"
     bundle = Bundle(
         folder=repo_folder,
-        names=_names(everyone, packages, {source, entrypoint}),
+        # Only the entry point's name is kept from the packages (an Argo CD app-of-apps is an
+        # Application too): the shared source is of another kind, and a package keeps the name
+        # it gets deployed alone, so its Helm release keeps its name across both ways.
+        names=_names(everyone, packages, {entrypoint}),
         source=source,
         entrypoint=entrypoint,
         given=frozenset(provided),

@@ -243,6 +243,35 @@ def test_packages_sharing_a_name_get_names_from_their_paths(
     assert stems == {"team-a-app", "team-b-app", "charts-one", "charts-two", "solo"}
 
 
+@pytest.mark.parametrize("provider", ["flux", "argocd"])
+def test_a_package_named_like_the_repository_keeps_its_name_in_a_set(
+    providers: Providers, tmp_path: Path, provider: str
+) -> None:
+    """charts/podinfo of podinfo.git: HelmRelease, release and Application are `podinfo`
+    deployed alone and in --all alike (a release renamed between the two is reinstalled)."""
+    repo = make_repo(
+        tmp_path,
+        {
+            "charts/podinfo/Chart.yaml": "apiVersion: v2\nname: podinfo\nversion: 6.5.0\n",
+            "charts/podinfo/templates/cm.yaml": "kind: ConfigMap\n",
+            "deploy/web/deploy.yaml": deployment("web", "web"),
+        },
+        origin="https://github.com/stefanprodan/podinfo.git",
+    )
+    alone, _ = run(providers, provider, repo, "charts/podinfo", destinationNamespace="x")
+    result = generate_all(repo, providers.get(provider), {"destinationNamespace": "x"}, repo / "o")
+    (package,) = [f for f in result.files if f.package and f.package.path == "charts/podinfo"]
+    assert package.path.stem == "podinfo"
+    for documents in (alone, [dict(d) for d in package.output.documents]):
+        release = [d for d in documents if d["kind"] in ("HelmRelease", "Application")]
+        assert [d["metadata"]["name"] for d in release] == ["podinfo"]
+        spec = release[0]["spec"]
+        if provider == "flux":
+            assert spec["releaseName"] == "podinfo"
+        else:  # Argo CD names the release after the Application unless told otherwise
+            assert "releaseName" not in spec["source"].get("helm", {})
+
+
 # --- Helm releases ------------------------------------------------------------------------------
 
 
