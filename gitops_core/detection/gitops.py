@@ -402,6 +402,9 @@ class _Resolver:
         if facts.origin_url:
             self.keys.add(repository_key(facts.origin_url))
         self.sources = [f for f in scan.documents if f.kind == "GitRepository"]
+        #: The branch checked out, and those the repository's bootstrap source tracks.
+        self.branch = facts.branch
+        self.bootstrap_branches: set[str] = set()
         self.generators = [f for f in scan.documents if f.kind == "ArtifactGenerator"]
         self._references: dict[str, list[str]] = {}
         #: The scanned folder's path in the repository (``.`` for the top).
@@ -414,10 +417,13 @@ class _Resolver:
         for found in documents:
             if found.kind == "GitRepository" and os.path.basename(found.file) == "gotk-sync.yaml":
                 self._add_key(found.spec.get("url"))
+                self._add_branch(_mapping(found.spec.get("ref")).get("branch"))
             elif found.kind == "FluxInstance":
-                self._add_key(_mapping(found.spec.get("sync")).get("url"))
+                sync = _mapping(found.spec.get("sync"))
+                self._add_key(sync.get("url"))
+                self._add_branch(sync.get("ref"))
         for found in self.sources:
-            found.ours = self.ours(found.spec.get("url")) is True
+            found.ours = self.ours(found.spec.get("url")) is True and self._this_tree(found)
         for found in documents:
             handler = {
                 "Kustomization": self._kustomization,
@@ -438,6 +444,40 @@ class _Resolver:
     def _add_key(self, url: object) -> None:
         if isinstance(url, str) and url.strip():
             self.keys.add(self.key(url))
+
+    def _add_branch(self, ref: object) -> None:
+        branch = _branch(ref)
+        if branch is not None:
+            self.bootstrap_branches.add(branch)
+
+    def _this_tree(self, source: Found) -> bool:
+        """Whether a ``GitRepository`` of this repository tracks this checkout's tree.
+
+        A branch is this tree when it is the one checked out or one the repository's bootstrap
+        source (``gotk-sync.yaml``, a ``FluxInstance``) tracks: the branches this checkout is,
+        or is merged into. Without a bootstrap source, ``main`` and ``master`` (the trunk when
+        nothing says otherwise) count too, so that a feature branch still sees what its trunk
+        deploys. Any other branch (a tenant's ``dev-team``, an orphan ``gh-pages``) is another
+        tree: its paths are not this checkout's folders. Tags, semver ranges and commits are
+        snapshots of this repository's history, and no ``ref`` means its default branch: they
+        count. So does every branch when no branch is known (no Git, a detached HEAD, and no
+        bootstrap source).
+        """
+        ref = _mapping(source.spec.get("ref"))
+        branch = _text(ref.get("branch"))
+        name = _text(ref.get("name"))
+        if name.startswith("refs/heads/"):
+            branch = name.removeprefix("refs/heads/")
+        elif name or any(ref.get(key) for key in ("tag", "semver", "commit")):
+            return True
+        if not branch:
+            return True
+        known = {b for b in (self.branch, *self.bootstrap_branches) if b}
+        if not known:
+            return True
+        if not self.bootstrap_branches:
+            known.update(("main", "master"))
+        return branch in known
 
     def ours(self, url: object) -> bool | None:
         """Whether ``url`` is this repository; ``None`` when that cannot be known."""
@@ -460,6 +500,8 @@ class _Resolver:
         if not exact and not loose:
             return "absent", None
         chosen = (exact or loose)[0]
+        if not self._this_tree(chosen):
+            return "other", chosen  # another branch: another tree, whatever its URL
         ours = self.ours(chosen.spec.get("url"))
         if ours is None:
             return "absent", chosen
@@ -787,6 +829,15 @@ class _Resolver:
             for folder in self.scan.gitops_only
             if by_folder.get(folder) and all(f.ours for f in by_folder[folder])
         }
+
+
+def _branch(ref: object) -> str | None:
+    """The branch a ref names (``main``, ``refs/heads/main``), or ``None`` for a tag, a commit or
+    no ref."""
+    text = _text(ref)
+    if not text or text.startswith(("refs/tags/", "refs/pull/", "refs/merge-requests/")):
+        return None
+    return text.removeprefix("refs/heads/")
 
 
 def _git_generators(generators: object) -> Iterator[Mapping[str, Any]]:
