@@ -590,10 +590,11 @@ def validate_files(
     providers: Providers, *, paths: Sequence[str], project_path: str | None, allow_unknown: bool
 ) -> ValidateResult:
     """``gitops validate`` inside ``project_path``: the same selection and checks
-    (:func:`gitops_core.validation.validate_files`), paths shown relative to the project."""
+    (:func:`gitops_core.validation.files.validate_files`), paths shown relative to the project."""
     from gitops_core.checks import inside
-    from gitops_core.validation import SchemaStore, core_schema_dir, find_manifest_files
-    from gitops_core.validation import validate_files as check_files
+    from gitops_core.validation import SchemaStore, core_schema_dir
+    from gitops_core.validation.files import find_manifest_files
+    from gitops_core.validation.files import validate_files as check_files
 
     root = _project(project_path)
     if not paths:

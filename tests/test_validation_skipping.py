@@ -20,14 +20,12 @@ from gitops_core.mcp_server import create_server
 from gitops_core.plugins import Providers
 from gitops_core.validation import (
     SchemaStore,
-    Skipped,
     builtin_kind,
     core_schema_dir,
-    find_manifest_files,
     load_documents,
     validate_documents,
-    validate_files,
 )
+from gitops_core.validation.files import Skipped, find_manifest_files, validate_files
 
 GOTK_COMPONENTS = """\
 ---

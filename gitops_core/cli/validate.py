@@ -2,7 +2,7 @@
 
 Files are checked as given; folders are walked for ``.yaml``, ``.yml`` and ``.json`` files
 (hidden folders such as ``.git`` left out); ``-`` reads standard input. What is not checked is
-counted, with its reason (:data:`gitops_core.validation.SKIP_REASONS`):
+counted, with its reason (:data:`gitops_core.validation.files.SKIP_REASONS`):
 
 - documents of Kubernetes' built-in kinds (``v1 Service``, ``apps/v1 Deployment``) with no
   vendored schema (:func:`gitops_core.validation.builtin_kind` says which groups are built in;
@@ -28,14 +28,15 @@ from typing import TYPE_CHECKING
 from gitops_core.errors import UsageError
 
 if TYPE_CHECKING:
-    from gitops_core.validation import ManifestFile, Report
+    from gitops_core.validation.files import ManifestFile, Report
 
 __all__ = ["manifest_files", "report_data", "run_validate"]
 
 
 def manifest_files(paths: tuple[str, ...]) -> Iterator[ManifestFile]:
-    """Every path given, folders walked (:func:`gitops_core.validation.find_manifest_files`)."""
-    from gitops_core.validation import ManifestFile, find_manifest_files
+    """Every path given, folders walked
+    (:func:`gitops_core.validation.files.find_manifest_files`)."""
+    from gitops_core.validation.files import ManifestFile, find_manifest_files
 
     for name in paths:
         if name == "-":
@@ -66,7 +67,8 @@ def run_validate(
     paths: tuple[str, ...], crds: tuple[str, ...], allow_unknown_kinds: bool, as_json: bool
 ) -> int:
     from gitops_core.cli.common import installed_providers, print_json
-    from gitops_core.validation import SchemaStore, core_schema_dir, validate_files
+    from gitops_core.validation import SchemaStore, core_schema_dir
+    from gitops_core.validation.files import validate_files
 
     files = list(manifest_files(paths))  # a missing path is bad usage before any work
     dirs, errors = installed_providers().schema_dirs()
