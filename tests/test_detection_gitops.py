@@ -126,9 +126,12 @@ spec:
             + "---\n"
             + release % ("redis", "redis", "HelmRepository"),
             "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
-            "charts/web/templates/app.yaml": "# an Application in a template is not read\n"
-            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n"
-            "    repoURL: https://github.com/acme/shop.git\n    path: charts/other\n",
+            # An Application in a workload chart's templates is not read (only a chart of
+            # nothing but GitOps objects, an app-of-apps, is: see test_detection_trial).
+            "charts/web/templates/app.yaml": "apiVersion: argoproj.io/v1alpha1\n"
+            "kind: Application\nspec:\n  source:\n"
+            "    repoURL: https://github.com/acme/shop.git\n    path: charts/other\n"
+            "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n",
             "charts/other/Chart.yaml": "apiVersion: v2\nname: other\nversion: 1.0.0\n",
         },
     )

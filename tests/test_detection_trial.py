@@ -19,6 +19,7 @@ from test_gitops_aware import (
     flux_kustomization,
     generate_all,
     repository,
+    skipped,
 )
 
 KUSTOMIZATION = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
@@ -143,3 +144,111 @@ def test_without_an_origin_a_source_url_cannot_be_judged(cli: CliRunner, tmp_pat
         None,
     )
     assert managed(detected(cli, root))["apps/web"] == ["tenants/sync.yaml"]
+
+
+# --- 2. An Argo CD app-of-apps Helm chart ---------------------------------------------------
+
+APP_TEMPLATE = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+  namespace: argocd
+  finalizers:
+  - resources-finalizer.argocd.argoproj.io
+spec:
+  destination:
+    namespace: {name}
+    server: {{{{ .Values.spec.destination.server }}}}
+  project: default
+  source:
+    path: {path}
+    repoURL: {{{{ .Values.spec.source.repoURL }}}}
+    targetRevision: {{{{ .Values.spec.source.targetRevision }}}}
+"""
+SERVICE = (
+    "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  ports:\n  - port: 80\n"
+)
+CHART = "apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
+
+
+def example_apps(root: Path, repo_url: str) -> Path:
+    """argocd-example-apps: ``apps/`` is a chart of Applications (Go-templated) for its
+    siblings; one of them names its path through a value, which cannot be resolved."""
+    return repository(
+        root,
+        {
+            "apps/Chart.yaml": CHART.format(name="applications"),
+            "apps/values.yaml": (
+                "spec:\n  destination:\n    server: https://kubernetes.default.svc\n"
+                f"  source:\n    repoURL: {repo_url}\n    targetRevision: HEAD\n"
+                "sync:\n  path: sync-waves\n"
+            ),
+            "apps/templates/helm-guestbook.yaml": APP_TEMPLATE.format(
+                name="helm-guestbook", path="helm-guestbook"
+            ),
+            "apps/templates/kustomize-guestbook.yaml": "{{- if .Values.kustomize }}\n"
+            + APP_TEMPLATE.format(name="kustomize-guestbook", path="kustomize-guestbook")
+            + "{{- end }}\n",
+            "apps/templates/namespaces.yaml": (
+                "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: helm-guestbook\n"
+                "  annotations:\n    argocd.argoproj.io/sync-wave: '-1'\n"
+            ),
+            "apps/templates/sync-waves.yaml": APP_TEMPLATE.format(
+                name="sync-waves", path="{{ .Values.sync.path }}"
+            ),
+            "guestbook/guestbook-ui-svc.yaml": SERVICE.format(name="guestbook-ui"),
+            "helm-guestbook/Chart.yaml": CHART.format(name="helm-guestbook"),
+            "helm-guestbook/templates/service.yaml": SERVICE.format(name="{{ .Release.Name }}"),
+            "kustomize-guestbook/kustomization.yaml": KUSTOMIZATION + "resources:\n  - svc.yaml\n",
+            "kustomize-guestbook/svc.yaml": SERVICE.format(name="kustomize-guestbook-ui"),
+            "sync-waves/manifests.yaml": SERVICE.format(name="backend"),
+        },
+        "https://github.com/argoproj/argocd-example-apps.git",
+    )
+
+
+def test_an_app_of_apps_chart_is_gitops_configuration(cli: CliRunner, tmp_path: Path) -> None:
+    root = example_apps(tmp_path / "apps", "https://github.com/argoproj/argocd-example-apps")
+    packages = detected(cli, root)
+    roles = {path: package.get("role", "workload") for path, package in packages.items()}
+    assert roles["apps"] == "gitops-config"
+    assert roles["helm-guestbook"] == "workload"  # a chart of a Service: a workload
+    assert managed(packages) == {
+        "apps": [],
+        "guestbook": [],
+        "helm-guestbook": ["apps/templates/helm-guestbook.yaml"],
+        "kustomize-guestbook": ["apps/templates/kustomize-guestbook.yaml"],
+        # Its path is a value of the chart: only literal paths count.
+        "sync-waves": [],
+    }
+    report = generate_all(cli, root, "argocd", "--dry-run", "--set", "destinationNamespace=demo")
+    assert deployed(report) == ["guestbook", "sync-waves"]
+    assert skipped(report) == {
+        "apps": "gitops-config",
+        "helm-guestbook": "managed",
+        "kustomize-guestbook": "managed",
+    }
+
+
+def test_an_app_of_apps_chart_for_another_repository_claims_nothing(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    root = example_apps(tmp_path / "apps", "https://github.com/acme/elsewhere.git")
+    packages = detected(cli, root)
+    assert not any(managed(packages).values())
+    # It deploys another repository's folders: applying it is a deployment like any other.
+    assert packages["apps"].get("role", "workload") == "workload"
+
+
+def test_a_workload_chart_that_templates_an_application_too_stays_a_workload(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    root = example_apps(tmp_path / "apps", "https://github.com/argoproj/argocd-example-apps")
+    (root / "apps/templates/service.yaml").write_text(SERVICE.format(name="{{ .Release.Name }}"))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "a Service")
+    packages = detected(cli, root)
+    assert packages["apps"].get("role", "workload") == "workload"
+    # Installing it deploys a Service: its Applications are not read, whatever their order.
+    assert not any(managed(packages).values())

@@ -24,7 +24,14 @@ from ._files import (
     sniff,
     sniff_data,
 )
-from .gitops import FLUX_INSTALLATION_FILES, GitOpsScan, finish, has_marker, only_alongside
+from .gitops import (
+    FLUX_INSTALLATION_FILES,
+    Found,
+    GitOpsScan,
+    finish,
+    has_marker,
+    only_alongside,
+)
 from .kustomize import KUSTOMIZATION_FILES as KUSTOMIZATION_FILES
 
 if TYPE_CHECKING:
@@ -235,6 +242,8 @@ def _classify(
             return _Outcome(_with_notes(package, (note, *chart.notes)), True)
         if chart.library:
             return _Outcome(None, True)
+        if scan is not None:
+            _chart_templates(path, rel, scan)
         return _Outcome(
             _package(rel, "helm", chart.name, chart.notes, _values_files(files), "high"), True
         )
@@ -261,6 +270,66 @@ def _gitops_objects(
             continue
         if has_marker(data):
             scan.examine(full, rel, file, data, complete)
+
+
+def _chart_templates(path: str, rel: str, scan: GitOpsScan) -> None:
+    """Read the templates of the chart at ``path`` for Flux and Argo CD objects when they may
+    all be such (an app-of-apps chart): the first template that holds something else, or names
+    no Flux or Argo CD group, ends the reading, so a workload chart costs a listing and one read.
+    Only a chart whose templates hold nothing but such objects (and Namespaces, AppProjects) is
+    GitOps configuration: its objects go to ``scan`` and the chart to ``scan.gitops_only``; the
+    Applications of a workload chart are not read."""
+    templates = f"{path}{os.sep}templates"
+    names: list[str] = []
+    try:
+        with os.scandir(templates) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    return  # templates in sub-folders too: not worth reading them all
+                lower = entry.name.lower()
+                if lower.endswith(_YAML_SUFFIXES) and not entry.name.startswith("."):
+                    names.append(entry.name)
+    except OSError:
+        return
+    names.sort()
+    values: dict[str, Any] | None = None
+
+    def chart_values() -> dict[str, Any]:
+        nonlocal values
+        if values is None:
+            values = {}
+            document: object = None
+            try:
+                data, complete = read_prefix(f"{path}{os.sep}values.yaml", MARKER_LIMIT)
+                if complete:
+                    document = load_yaml_or_none(decode(data, complete))[0]
+            except (OSError, ValueError):
+                pass
+            if isinstance(document, dict):
+                values = document
+        return values
+
+    found = 0
+    documents: list[Found] = []
+    for name in names:
+        full = f"{templates}{os.sep}{name}"
+        try:
+            data, complete = read_prefix(full, SNIFF_LIMIT)
+        except OSError:
+            return
+        if not has_marker(data):
+            if only_alongside(data, complete):
+                continue
+            return
+        count, other = scan.examine_template(
+            full, rel, f"templates/{name}", data, complete, chart_values, documents
+        )
+        if other:
+            return
+        found += count
+    if found:
+        scan.documents += documents
+        scan.gitops_only.add(rel)
 
 
 #: Files never read for Flux or Argo CD objects: kustomize's own, and Flux's installation

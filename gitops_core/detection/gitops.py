@@ -1,7 +1,8 @@
 """The repository's own GitOps objects: what already deploys each package, and what a package is.
 
 Detection reads, beside the packages, the Flux and Argo CD objects committed in the scanned tree
-(outside charts, whose templates are not objects yet) and works out which packages they deploy:
+(outside charts, whose templates are not objects yet, but for an app-of-apps chart: see below)
+and works out which packages they deploy:
 
 * a Flux ``Kustomization`` deploys ``spec.path`` of its source. With a ``GitRepository`` of this
   repository (or one that is not committed here at all, such as the one the Flux Operator or
@@ -25,13 +26,22 @@ A package a deployed kustomization builds (its local ``resources``, ``bases`` an
 (``https://``, ``ssh://``, ``git@host:org/repo``): the checkout's ``origin``, the URL of the
 ``GitRepository`` that ``flux bootstrap`` committed (``gotk-sync.yaml``) and a ``FluxInstance``'s
 sync URL. Without any of them (no Git, no origin) a source counts when its path exists here.
+A ``GitRepository`` of this repository that tracks a branch other than the one checked out and
+those the bootstrap source tracks (``main``/``master`` when there is none) is another tree, as a
+tenant's ``dev-team`` branch is in flux2-multi-tenancy: it claims nothing here.
+
+A Helm chart whose templates hold only Flux and Argo CD objects (beside Namespaces and
+AppProjects), such as argocd-example-apps' ``apps/``, is an app-of-apps: GitOps configuration.
+Its templates are read as rendered with the chart's ``values.yaml`` for plain
+``{{ .Values.x }}`` expressions (a ``repoURL``), except ``path:``, which counts only when
+literal; the packages they deploy are managed by the template files.
 
 Objects below test fixtures, docs and examples (by their path, as below) are not read as
 deploying anything. What a package is (its ``role``) also comes from here: Flux's own
 installation (a folder with ``gotk-components.yaml`` or ``gotk-sync.yaml``, or holding a
 ``FluxInstance``); a folder of plain manifests whose every object is a Flux or Argo CD object
 deploying this repository (or a ``Namespace``, an ``AppProject``) is GitOps configuration, such
-as an entry point, this tool's own output included; and, by a folder in its path, test
+as an entry point, this tool's own output included, and so is an app-of-apps chart; and, by a folder in its path, test
 fixtures (``testdata``, ``fixtures``, ``test``, ``e2e``...), docs and examples.
 
 Cost: a YAML file is opened only where detection reads anyway (outside charts and skipped
@@ -46,7 +56,7 @@ import bisect
 import os
 import posixpath
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -62,6 +72,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FLUX_INSTALLATION_FILES",
+    "Found",
     "GitOpsScan",
     "finish",
     "has_marker",
@@ -200,6 +211,73 @@ class GitOpsScan:
                 other = True
         return found, other
 
+    def examine_template(
+        self,
+        path: str,
+        chart: str,
+        file: str,
+        data: bytes,
+        complete: bool,
+        values: Callable[[], Mapping[str, Any]],
+        into: list[Found],
+    ) -> tuple[int, bool]:
+        """:meth:`examine` for a template of the Helm chart at ``chart`` (``file`` relative to
+        it): its Flux and Argo CD objects are read as rendered with ``values`` (the chart's
+        ``values.yaml``; asked only when a template names ``.Values``) into ``into`` (the caller
+        keeps them only if every template holds such objects), found in the chart's folder.
+        Whether it holds other objects too is judged by the literal
+        ``apiVersion``/``kind`` lines of each document: a templated one counts as other."""
+        if not complete:
+            try:
+                data, complete = read_prefix(path, MARKER_LIMIT)
+            except OSError:
+                return 0, True
+        try:
+            text = decode(data, complete)
+        except ValueError:
+            return 0, True
+        rel_file = file if chart == "." else f"{chart}/{file}"
+        found = 0
+        other = False
+        chunks = list(_documents(text))
+        if not complete and chunks:
+            chunks.pop()
+        for chunk in chunks:
+            keys: dict[str, list[str]] = {}
+            for match in _TOP_KEY.finditer(chunk):
+                keys.setdefault(match.group(2), []).append(match.group(3) or "")
+            if not keys:
+                if _template_content(chunk):
+                    other = True  # an object built by template logic: cannot tell
+                continue
+            api_version = _plain(keys.get("apiVersion", [""])[0]) or ""
+            kind = _plain(keys.get("kind", [""])[0]) or ""
+            if len(keys.get("apiVersion", ())) != 1 or len(keys.get("kind", ())) != 1:
+                other = True
+                continue
+            if "{{" in api_version or "{{" in kind:
+                other = True
+                continue
+            group = api_version.rpartition("/")[0]
+            if (group, kind) in _ALONGSIDE:
+                continue
+            if (group, kind) not in _READ and not group.endswith(".fluxcd.io"):
+                other = True
+                continue
+            found += 1
+            if (group, kind) not in _READ:
+                continue
+            document = _rendered(chunk, values)
+            if isinstance(document, dict):
+                into.append(Found(rel_file, chart, group, kind, document))
+            else:  # not YAML once rendered: its literal ``path:`` lines still tell
+                paths = [m[1] for m in _PATH_LINE.finditer(chunk) if "{{" not in m[1]]
+                source: dict[str, Any] = {"repoURL": "{{}}"}
+                document = {"spec": {"sources": [{**source, "path": p} for p in paths]}}
+                if kind == "Application":
+                    into.append(Found(rel_file, chart, group, kind, document))
+        return found, other
+
 
 def only_alongside(data: bytes, complete: bool) -> bool:
     """Whether a file (its first bytes) holds nothing but objects GitOps configuration may
@@ -212,6 +290,53 @@ def only_alongside(data: bytes, complete: bool) -> bool:
         return False
     kinds = [_kind_of(chunk) for chunk in _documents(text)]
     return complete and all(k is None or (k[0], k[1]) in _ALONGSIDE for k in kinds)
+
+
+_TEMPLATE = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
+_VALUES_REF = re.compile(r"\s*\.Values((?:\.[A-Za-z_][\w-]*)+)\s*")
+_ACTION_LINE = re.compile(r"^[ \t]*\{\{[^\n]*\}\}[ \t]*\r?$", re.M)
+_PATH_LINE = re.compile(
+    r"""^[ \t]+(?:-[ \t]+)?path:[ \t]*["']?([^"'\s#]+)["']?[ \t]*(?:#.*)?$""", re.M
+)
+_PATH_KEY = re.compile(r"[ \t]*(?:-[ \t]+)?path[ \t]*:")
+#: What a template expression that cannot be resolved becomes: a string that says so
+#: (``{{`` marks it unknown to the readers of paths and URLs) and keeps the YAML valid.
+_UNRESOLVED = "'{{}}'"
+
+
+def _template_content(chunk: str) -> bool:
+    """Whether a document without literal ``apiVersion``/``kind`` holds more than comments and
+    template actions (an ``include``, a ``range``): an object made by template logic."""
+    rest = _ACTION_LINE.sub("", chunk)
+    return any(line.strip() and not line.lstrip().startswith("#") for line in rest.split("\n"))
+
+
+def _rendered(chunk: str, values: Callable[[], Mapping[str, Any]]) -> object:
+    """A chart template's document as Helm would render it, as far as that is known without
+    Helm: lines holding only an action (``{{- if }}``, ``{{ end }}``) dropped, a plain
+    ``{{ .Values.a.b }}`` replaced by its scalar value (the chart's default, which the release
+    may override: good enough for a ``repoURL``), any other expression by ``'{{}}'``. A
+    ``path:`` counts only when literal: a value there is never resolved."""
+    text = _ACTION_LINE.sub("", chunk)
+
+    def value(match: re.Match[str]) -> str:
+        reference = _VALUES_REF.fullmatch(match[1])
+        if reference is not None:
+            current: object = values()
+            for key in reference[1][1:].split("."):
+                current = current.get(key) if isinstance(current, dict) else None
+            if isinstance(current, str) and current and "\n" not in current:
+                return current
+            if isinstance(current, (int, float)) and not isinstance(current, bool):
+                return str(current)
+        return _UNRESOLVED
+
+    lines = [
+        _TEMPLATE.sub(_UNRESOLVED, line) if _PATH_KEY.match(line) else _TEMPLATE.sub(value, line)
+        for line in text.split("\n")
+    ]
+    document, ok = load_yaml_or_none("\n".join(lines))
+    return document if ok else None
 
 
 def _documents(text: str) -> Iterator[str]:
@@ -512,8 +637,9 @@ class _Resolver:
     def _kustomization(self, found: Found) -> None:
         spec = found.spec
         ref = _mapping(spec.get("sourceRef"))
-        path = _normal(spec.get("path"))
-        if path is None:
+        raw_path = spec.get("path")
+        path = _normal(raw_path)
+        if path is None or (isinstance(raw_path, str) and "{{" in raw_path):
             return
         namespace = _text(ref.get("namespace")) or found.namespace
         if ref.get("kind") == "ExternalArtifact":
@@ -576,6 +702,10 @@ class _Resolver:
     def _argo_source(self, found: Found, source: Mapping[str, Any], folder: str | None) -> None:
         raw_path = source.get("path")
         if source.get("chart") or not isinstance(raw_path, str):
+            return
+        if folder is None and "{{" in raw_path:
+            # A chart template's expression: no literal path, yet this repository's source.
+            found.ours = found.ours or self.ours(source.get("repoURL")) is True
             return
         if folder is not None:
             expanded = _expand(raw_path, folder)
