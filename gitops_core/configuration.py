@@ -179,7 +179,7 @@ def configure(
     naming every required question left without an answer, and :class:`UsageError` for
     answers that the checkout contradicts. ``names`` and ``contents`` as for :func:`prepare`.
     """
-    facts = git_facts(root) if facts is None else facts
+    facts = git_facts(root, grep=COMMITTED_OBJECTS) if facts is None else facts
     if contents is None:
         # One package found alone (find_package classifies only its folder): what detect
         # knows of it, its role and the repository's objects that deploy it, for the notes of
@@ -279,14 +279,20 @@ def _committed_sources(facts: GitFacts) -> tuple[dict[str, Value], ...]:
     the checkout, read once per :class:`GitFacts`."""
     if "sources" not in facts.memo:
         assert facts.top_level is not None
-        facts.memo["sources"] = _read_sources(facts.top_level.resolve())
+        facts.memo["sources"] = _read_sources(facts.top_level.resolve(), facts.grepped)
     sources: tuple[dict[str, Value], ...] = facts.memo["sources"]
     return sources
 
 
-def _read_sources(top: Path) -> tuple[dict[str, Value], ...]:
+#: The committed files :func:`_read_sources` reads: ``git_facts(root, grep=COMMITTED_OBJECTS)``
+#: finds them in the same round of git processes as the other facts.
+COMMITTED_OBJECTS = "^kind:[[:space:]]*(GitRepository|Namespace)"
+
+
+def _read_sources(top: Path, grepped: tuple[str, ...] | None) -> tuple[dict[str, Value], ...]:
     found: list[dict[str, Value]] = []
-    for name in committed_files(top, "^kind:[[:space:]]*(GitRepository|Namespace)"):
+    names = committed_files(top, COMMITTED_OBJECTS) if grepped is None else grepped
+    for name in names:
         try:
             with (top / name).open("rb") as handle:
                 text = handle.read(_MAX_SOURCE_FILE).decode("utf-8", "replace")

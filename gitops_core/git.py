@@ -21,6 +21,9 @@ class GitFacts:
     branch: str | None = None
     tags: tuple[str, ...] = ()
     branches: tuple[str, ...] = ()
+    #: With ``git_facts(grep=PATTERN)``: the committed YAML files with a matching line (paths
+    #: from the top level), found in the same round of git processes; None when not asked.
+    grepped: tuple[str, ...] | None = None
     #: What callers derived from these facts, kept with them (one ``--all`` run reads the
     #: repository's committed sources once, a later run reads them afresh).
     memo: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
@@ -75,15 +78,19 @@ def without_credentials(url: str) -> str:
     return urlunsplit(parts._replace(netloc=user + host))
 
 
-def git_facts(folder: Path) -> GitFacts:
-    top, origin, refs = _git(
-        folder,
+def git_facts(folder: Path, grep: str | None = None) -> GitFacts:
+    """The checkout's facts; with ``grep`` (an extended regular expression) also the committed
+    YAML files holding a matching line (:func:`committed_files`), searched at the same time."""
+    queries = [
         ("rev-parse", "--show-toplevel"),
         ("remote", "get-url", "origin"),
         # Full names, not :short, which says "tags/v1" when a branch v1 exists too; "*" marks
         # the branch HEAD is on (none when detached).
         ("for-each-ref", "--format=%(HEAD)%(refname)", "refs/tags", "refs/heads"),
-    )
+    ]
+    if grep is not None:
+        queries.append(_grep(grep, ":(top)*.yaml", ":(top)*.yml"))  # (the whole checkout)
+    top, origin, refs, *found = _git(folder, *queries)
     if top is None:
         return GitFacts()
     marked = refs.splitlines() if refs else []
@@ -98,15 +105,25 @@ def git_facts(folder: Path) -> GitFacts:
         branch=branch or None,
         tags=tuple(n.removeprefix("refs/tags/") for n in names if n.startswith("refs/tags/")),
         branches=tuple(n.removeprefix("refs/heads/") for n in names if n.startswith("refs/heads/")),
+        grepped=_grepped(found[0]) if found else None,
     )
 
 
 def committed_files(top_level: Path, pattern: str) -> tuple[str, ...]:
     """Committed YAML files (paths from the top level) with a line matching ``pattern`` (an
     extended regular expression), as ``git grep`` finds them in ``HEAD``."""
-    grep = ("grep", "-l", "-I", "--full-name", "-E", pattern, "HEAD", "--", "*.yaml", "*.yml")
-    (found,) = _git(top_level, grep)
+    (found,) = _git(top_level, _grep(pattern, "*.yaml", "*.yml"))
+    return _grepped(found)
+
+
+def _grep(pattern: str, *paths: str) -> tuple[str, ...]:
+    return ("grep", "-l", "-I", "--full-name", "-E", pattern, "HEAD", "--", *paths)
+
+
+def _grepped(found: str | None) -> tuple[str, ...]:
+    """``git grep -l … HEAD``'s ``HEAD:path`` lines as paths (none when nothing matched)."""
     return tuple(line.partition(":")[2] for line in found.splitlines()) if found else ()
+
 
 def resolve_commit(folder: Path, prefix: str) -> str | None:
     """The full SHA of the one commit of the checkout whose SHA starts with ``prefix``."""

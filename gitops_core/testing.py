@@ -123,7 +123,7 @@ def generate(
     refused answer, :class:`~gitops_core.errors.InvalidManifestError` (exit 1) for a document
     its schema refuses, :class:`~gitops_core.errors.ProviderError` (exit 4).
     """
-    from gitops_core.configuration import configure
+    from gitops_core.configuration import COMMITTED_OBJECTS, configure
     from gitops_core.detection import find_package
     from gitops_core.generation import generate as generate_one
     from gitops_core.git import git_facts
@@ -132,7 +132,7 @@ def generate(
     if package is None:
         package = sample_package(root, package_type)
     found = find_package(root, package)
-    facts = git_facts(root)
+    facts = git_facts(root, grep=COMMITTED_OBJECTS)
     provided = _with_samples(root, found, loaded, facts, answers or {})
     config = configure(root, found, loaded, provided, facts=facts)
     return generate_one(config, loaded)

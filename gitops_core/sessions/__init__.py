@@ -203,7 +203,7 @@ class Sessions:
             root,
             state.package,
             provider,
-            git_facts(root),
+            git_facts(root, grep=configuration.COMMITTED_OBJECTS),
             configuration.repository_names(root, state.packages or None),
         )
         resolved, missing = resolve_answers(
