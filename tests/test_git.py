@@ -40,3 +40,27 @@ def test_a_repository_without_commits_still_names_its_branch(tmp_path: Path) -> 
 def test_outside_a_checkout_there_are_no_facts(tmp_path: Path) -> None:
     facts = git_facts(tmp_path)
     assert facts.top_level is None and facts.branch is None
+
+
+def test_the_grep_asked_with_the_facts_covers_the_whole_checkout(tmp_path: Path) -> None:
+    from gitops_core.git import committed_files
+
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    for path, text in {
+        "clusters/sync.yaml": "kind: GitRepository\n",
+        "apps/web/ns.yml": "kind: Namespace\n",
+        "apps/web/deploy.yaml": "kind: Deployment\n",
+        "apps/web/notes.txt": "kind: Namespace\n",
+    }.items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "one")
+    (repo / "apps/web/new.yaml").write_text("kind: Namespace\n")  # not committed
+    pattern = "^kind:[[:space:]]*(GitRepository|Namespace)"
+    facts = git_facts(repo / "apps" / "web", grep=pattern)  # from a folder inside
+    assert facts.grepped == ("apps/web/ns.yml", "clusters/sync.yaml")
+    assert facts.grepped == committed_files(repo, pattern)
+    assert git_facts(repo).grepped is None
+    assert git_facts(tmp_path, grep=pattern).grepped is None  # not a checkout
