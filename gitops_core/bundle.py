@@ -10,7 +10,9 @@ with its reason (:class:`Skipped`), unless the caller includes that reason:
   (an entry point; this tool's own output among them, an earlier ``--all`` folder too);
 * ``test-fixture``, ``docs``, ``example`` — by a folder of its path (``testdata/``, ``docs/``...);
 * ``base`` — a package a kustomization of the repository builds (its local ``resources``,
-  ``bases`` or ``components``): the overlays that build it deploy its objects.
+  ``bases`` or ``components``): the overlays that build it deploy its objects. A folder of
+  plain manifests whose files an overlay renames (``namePrefix``, ``nameSuffix``) is no base:
+  the overlay deploys copies under other names (see :func:`_built`).
 
 ``only`` globs select packages by path as ``exclude`` globs remove them. Overlays of one base
 deployed together are usually environments (dev, staging, prod): they are reported as such
@@ -53,10 +55,10 @@ from typing import ClassVar, Literal
 import attrs
 
 from gitops_core.checks import inside
-from gitops_core.configuration import configure, repository_names
+from gitops_core.configuration import COMMITTED_OBJECTS, configure, repository_names
 from gitops_core.detection import CHART_FILE, KUSTOMIZATION_FILES, detect
 from gitops_core.detection.contents import ContentsCache, package_contents
-from gitops_core.detection.kustomize import resolve
+from gitops_core.detection.kustomize import renames, resolve
 from gitops_core.errors import GitOpsError, PerPackageAnswersError, ProviderError, UsageError
 from gitops_core.git import GitFacts, git_facts
 from gitops_core.models import (
@@ -365,7 +367,17 @@ def _built(
     root: Path, packages: Sequence[DetectedPackage], read: ContentsCache
 ) -> dict[str, tuple[str, ...]]:
     """Each package that a kustomization of the repository builds, with the packages whose
-    kustomizations build it (test fixtures, docs and examples do not count)."""
+    kustomizations build it (test fixtures, docs and examples do not count).
+
+    A kustomization (a folder the overlay names) is a base whatever the overlay does with it:
+    it exists to be built, and overlays that rename it (``namePrefix: staging-``, as kustomize's
+    own example does) or move it (``namespace:``) are its environments. A folder of plain
+    manifests whose files an overlay picks is a base only when that overlay keeps their names:
+    one with a ``namePrefix`` or ``nameSuffix`` deploys renamed copies (argocd-example-apps'
+    ``pre-post-sync`` over ``guestbook``), and the folder's own objects are deployed by nothing
+    but the folder, which is an application of its own. A ``namespace:`` alone keeps the
+    folder a base: placing a base's objects in each environment's namespace is what overlays
+    are for, and the folder deployed alone would only add one more copy of them."""
     paths = {package.path: package for package in packages}
     users: dict[str, list[str]] = {}
     for package in packages:
@@ -373,11 +385,13 @@ def _built(
             continue
         references = read.kustomization(os.path.normpath(os.path.join(root, package.path)))
         entries = references.references.entries if references.references else ()
+        renamed = references.text is not None and renames(references.text)
         for target in resolve(package.path, entries):
             if target not in paths:
                 parent = target.rpartition("/")[0] or "."
-                # A file of a folder of plain manifests: that folder is built in.
-                if parent not in paths or paths[parent].type != "raw-manifests":
+                # A file of a folder of plain manifests: that folder is built in, unless the
+                # overlay renames what it builds.
+                if parent not in paths or paths[parent].type != "raw-manifests" or renamed:
                     continue
                 target = parent
             if target != package.path and package.path not in users.get(target, ()):
@@ -413,7 +427,7 @@ def generate_all(
     if not root.is_dir():
         raise UsageError(f"{root} is not a folder")
     folder = folder.resolve()
-    facts = git_facts(root)
+    facts = git_facts(root, grep=COMMITTED_OBJECTS)
     repo_folder = _repo_folder(folder, facts.top_level.resolve() if facts.top_level else root)
     # One reading for the set: detection's kustomizations, and a base that overlays build read
     # once, not once per overlay.

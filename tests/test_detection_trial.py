@@ -252,3 +252,64 @@ def test_a_workload_chart_that_templates_an_application_too_stays_a_workload(
     assert packages["apps"].get("role", "workload") == "workload"
     # Installing it deploys a Service: its Applications are not read, whatever their order.
     assert not any(managed(packages).values())
+
+
+# --- 3. A folder an overlay renames is no base ----------------------------------------------
+
+
+def test_a_folder_an_overlay_renames_is_deployed_on_its_own(cli: CliRunner, tmp_path: Path) -> None:
+    root = repository(
+        tmp_path / "apps",
+        {
+            "guestbook/guestbook-ui-deployment.yaml": DEPLOYMENT.format(name="guestbook-ui"),
+            "guestbook/guestbook-ui-svc.yaml": SERVICE.format(name="guestbook-ui"),
+            # argocd-example-apps' pre-post-sync: guestbook's files, renamed.
+            "pre-post-sync/kustomization.yaml": KUSTOMIZATION
+            + "namePrefix: pre-post-sync-\nresources:\n"
+            "- ../guestbook/guestbook-ui-deployment.yaml\n- ../guestbook/guestbook-ui-svc.yaml\n",
+            # The same files under their own names, in an environment's namespace: a base.
+            "shop/base/deploy.yaml": DEPLOYMENT.format(name="shop"),
+            "shop/prod/kustomization.yaml": KUSTOMIZATION
+            + "namespace: shop-prod\nresources:\n- ../base/deploy.yaml\n",
+            # kustomize's own example: overlays rename a kustomization base; it stays a base.
+            "hello/base/kustomization.yaml": KUSTOMIZATION + "resources:\n- deploy.yaml\n",
+            "hello/base/deploy.yaml": DEPLOYMENT.format(name="the-deployment"),
+            "hello/staging/kustomization.yaml": KUSTOMIZATION
+            + "namePrefix: staging-\nresources:\n- ../base\n",
+        },
+        "https://github.com/argoproj/argocd-example-apps.git",
+    )
+    report = generate_all(cli, root, "argocd", "--dry-run", "--set", "destinationNamespace=demo")
+    assert deployed(report) == ["guestbook", "hello/staging", "pre-post-sync", "shop/prod"]
+    assert skipped(report) == {"hello/base": "base", "shop/base": "base"}
+
+
+def test_a_deployed_overlay_that_renames_files_does_not_deploy_their_folder(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    application = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+        "metadata:\n  name: pre-post-sync\n  namespace: argocd\nspec:\n  project: default\n"
+        "  source:\n    repoURL: https://github.com/argoproj/argocd-example-apps\n"
+        "    path: {path}\n  destination:\n    server: https://kubernetes.default.svc\n"
+    )
+    root = repository(
+        tmp_path / "apps",
+        {
+            "argocd/app.yaml": application.format(path="pre-post-sync"),
+            "argocd/shop.yaml": application.format(path="shop/prod"),
+            "guestbook/guestbook-ui-svc.yaml": SERVICE.format(name="guestbook-ui"),
+            "pre-post-sync/kustomization.yaml": KUSTOMIZATION
+            + "namePrefix: pre-post-sync-\nresources:\n- ../guestbook/guestbook-ui-svc.yaml\n",
+            "shop/base/deploy.yaml": DEPLOYMENT.format(name="shop"),
+            "shop/prod/kustomization.yaml": KUSTOMIZATION + "resources:\n- ../base/deploy.yaml\n",
+        },
+        "https://github.com/argoproj/argocd-example-apps.git",
+    )
+    assert managed(detected(cli, root)) == {
+        "argocd": [],
+        "guestbook": [],
+        "pre-post-sync": ["argocd/app.yaml"],
+        "shop/base": ["argocd/shop.yaml"],
+        "shop/prod": ["argocd/shop.yaml"],
+    }

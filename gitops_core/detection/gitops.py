@@ -22,10 +22,12 @@ and works out which packages they deploy:
 * a ``FluxInstance`` (Flux Operator) deploys ``spec.sync.path``.
 
 A package a deployed kustomization builds (its local ``resources``, ``bases`` and
-``components``, followed) is deployed with it. "This repository" is recognised in every URL form
-(``https://``, ``ssh://``, ``git@host:org/repo``): the checkout's ``origin``, the URL of the
-``GitRepository`` that ``flux bootstrap`` committed (``gotk-sync.yaml``) and a ``FluxInstance``'s
-sync URL. Without any of them (no Git, no origin) a source counts when its path exists here.
+``components``, followed) is deployed with it; a folder of plain manifests whose files it
+picks, only when it keeps their names (no ``namePrefix``/``nameSuffix``). "This repository" is
+recognised in every URL form (``https://``, ``ssh://``, ``git@host:org/repo``): the checkout's
+``origin``, the URL of the ``GitRepository`` that ``flux bootstrap`` committed
+(``gotk-sync.yaml``) and a ``FluxInstance``'s sync URL. Without any of them (no Git, no origin)
+a source counts when its path exists here.
 A ``GitRepository`` of this repository that tracks a branch other than the one checked out and
 those the bootstrap source tracks (``main``/``master`` when there is none) is another tree, as a
 tenant's ``dev-team`` branch is in flux2-multi-tenancy: it claims nothing here.
@@ -41,8 +43,9 @@ deploying anything. What a package is (its ``role``) also comes from here: Flux'
 installation (a folder with ``gotk-components.yaml`` or ``gotk-sync.yaml``, or holding a
 ``FluxInstance``); a folder of plain manifests whose every object is a Flux or Argo CD object
 deploying this repository (or a ``Namespace``, an ``AppProject``) is GitOps configuration, such
-as an entry point, this tool's own output included, and so is an app-of-apps chart; and, by a folder in its path, test
-fixtures (``testdata``, ``fixtures``, ``test``, ``e2e``...), docs and examples.
+as an entry point, this tool's own output included, and so is an app-of-apps chart; and, by a
+folder in its path, test fixtures (``testdata``, ``fixtures``, ``test``, ``e2e``...), docs and
+examples.
 
 Cost: a YAML file is opened only where detection reads anyway (outside charts and skipped
 folders), and read past the bytes detection reads only when they name a Flux or Argo CD API
@@ -65,7 +68,14 @@ import attrs
 from gitops_core.models import DetectedPackage, PackageRole
 
 from ._files import _DOC_MARKER, _TOP_KEY, MARKER_LIMIT, decode, load_yaml_or_none, read_prefix
-from .kustomize import KUSTOMIZATION_FILES, local_references, parse_references, resolve
+from .kustomize import (
+    KUSTOMIZATION_FILES,
+    kustomization_text,
+    local_references,
+    parse_references,
+    renames,
+    resolve,
+)
 
 if TYPE_CHECKING:
     from gitops_core.git import GitFacts
@@ -930,10 +940,17 @@ class _Resolver:
             elif target in self.scan.folders:
                 if target in self.scan.kustomize_folders and target not in self._references:
                     self._built_by(target, files)  # a Component, listed by no package
-            else:
-                parent = posixpath.dirname(target) or "."  # a file: its folder's package
+            elif not self._renames(folder):
+                # A file: its folder's package, unless the kustomization deploys it renamed.
+                parent = posixpath.dirname(target) or "."
                 if parent in self.packages and self.packages[parent].type == "raw-manifests":
                     self._manage([parent], files)
+
+    def _renames(self, folder: str) -> bool:
+        text = self.scan.kustomizations.get(folder)
+        if text is None:
+            text = kustomization_text(os.path.join(self.root, folder)) or ""
+        return renames(text)
 
     def _built(self, folder: str) -> list[str]:
         if folder not in self._references:

@@ -30,6 +30,7 @@ __all__ = [
     "local_references",
     "namespace_of",
     "parse_references",
+    "renames",
 ]
 
 #: In the order kustomize looks for them.
@@ -102,6 +103,25 @@ def namespace_of(text: str) -> str | None:
         scanned = document if isinstance(document, dict) else {}
     namespace = scanned.get("namespace")
     return namespace if isinstance(namespace, str) and namespace else None
+
+
+_RENAME = re.compile(r"^(?:namePrefix|nameSuffix)[ \t]*:", re.M)
+
+
+def renames(text: str) -> bool:
+    """Whether a kustomization's text sets a non-empty ``namePrefix`` or ``nameSuffix``: what it
+    builds is deployed under other names than its resources declare."""
+    if _RENAME.search(text) is None:
+        return False
+    from ._files import load_yaml_or_none, scan_top_level
+
+    scanned = scan_top_level(text, ("namePrefix", "nameSuffix"))
+    if scanned is None:
+        document, _ = load_yaml_or_none(text)
+        scanned = document if isinstance(document, dict) else {}
+    return any(
+        isinstance(scanned.get(key), str) and scanned[key] for key in ("namePrefix", "nameSuffix")
+    )
 
 
 def parse_references(text: str) -> References:
