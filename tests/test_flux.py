@@ -283,3 +283,29 @@ def test_any_answer_string_reads_back_identically_or_is_refused(
     documents = list(yaml.safe_load_all(output.manifests))
     assert len(documents) == 2
     assert list(documents[0]["spec"]["ref"].values()) == [revision]
+
+
+@pytest.mark.parametrize("package_type", ["helm", "kustomize", "raw-manifests"])
+def test_a_service_account_to_impersonate_is_written_only_when_answered(
+    tmp_path: Path, package_type: str
+) -> None:
+    """As `flux create kustomization|helmrelease --service-account` writes it: multi-tenant
+    clusters (--default-service-account) need it on every Kustomization and HelmRelease."""
+    import gitops_flux
+
+    from gitops_core.testing import generate
+
+    kind = "HelmRelease" if package_type == "helm" else "Kustomization"
+    plain = generate(gitops_flux.provider, tmp_path / "a", package_type=package_type)
+    (applier,) = [d for d in plain.documents if d["kind"] == kind]
+    assert "serviceAccountName" not in applier["spec"]
+    tenant = generate(
+        gitops_flux.provider,
+        tmp_path / "b",
+        {"serviceAccountName": "dev-team"},
+        package_type=package_type,
+    )
+    (applier,) = [d for d in tenant.documents if d["kind"] == kind]
+    assert applier["spec"]["serviceAccountName"] == "dev-team"
+    with pytest.raises(UsageError, match="serviceAccountName"):
+        generate(gitops_flux.provider, tmp_path / "c", {"serviceAccountName": "Dev Team"})
