@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import CliRunner, git, gotk_sync
+import yaml
+from conftest import CliRunner, git, gotk_sync, only_line
 from test_gitops_aware import (
     DEPLOYMENT,
     deployed,
@@ -313,3 +314,71 @@ def test_a_deployed_overlay_that_renames_files_does_not_deploy_their_folder(
         "shop/base": ["argocd/shop.yaml"],
         "shop/prod": ["argocd/shop.yaml"],
     }
+
+
+# --- 4. A folder whose manifests are all in sub-folders -------------------------------------
+
+
+def podinfo(root: Path) -> Path:
+    namespaced = "apiVersion: v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: webapp\n"
+    return repository(
+        root,
+        {
+            "deploy/webapp/common/namespace.yaml": (
+                "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: webapp\n"
+            ),
+            "deploy/webapp/common/service-account.yaml": namespaced.format(
+                kind="ServiceAccount", name="webapp"
+            ),
+            "deploy/webapp/backend/service.yaml": namespaced.format(kind="Service", name="backend"),
+            "deploy/webapp/frontend/service.yaml": namespaced.format(
+                kind="Service", name="frontend"
+            ),
+            "deploy/bases/backend/kustomization.yaml": KUSTOMIZATION + "resources:\n- svc.yaml\n",
+            "deploy/bases/backend/svc.yaml": SERVICE.format(name="backend"),
+            "deploy/overlays/dev/kustomization.yaml": KUSTOMIZATION
+            + "namespace: dev\nresources:\n- ../../bases/backend\n",
+            "deploy/overlays/prod/kustomization.yaml": KUSTOMIZATION
+            + "namespace: prod\nresources:\n- ../../bases/backend\n",
+        },
+        "https://github.com/stefanprodan/podinfo.git",
+    )
+
+
+def test_a_folder_of_manifest_folders_is_one_package_when_named(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    root = podinfo(tmp_path / "podinfo")
+    done = cli("generate", ".", "--provider", "flux", "--package", "deploy/webapp", "-o", "-",
+               cwd=root)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    kustomization = [d for d in yaml.safe_load_all(done.stdout) if d["kind"] == "Kustomization"]
+    assert kustomization[0]["spec"]["path"] == "./deploy/webapp"
+    # Every object declares webapp: nothing is moved.
+    assert "targetNamespace" not in kustomization[0]["spec"]
+    done = cli("generate", ".", "--provider", "argocd", "--package", "deploy/webapp", "-o", "-",
+               cwd=root)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (application,) = [d for d in yaml.safe_load_all(done.stdout) if d["kind"] == "Application"]
+    assert application["spec"]["source"]["path"] == "deploy/webapp"
+    assert application["spec"]["source"]["directory"] == {"recurse": True}
+    # detect still lists the three folders, not their parent.
+    assert "deploy/webapp" not in detected(cli, root)
+
+
+def test_a_folder_of_overlays_is_refused_naming_them(cli: CliRunner, tmp_path: Path) -> None:
+    root = podinfo(tmp_path / "podinfo")
+    done = cli("generate", ".", "--provider", "flux", "--package", "deploy/overlays", "-o", "-",
+               cwd=root)  # fmt: skip
+    assert done.returncode == 2
+    assert only_line(done.stderr) == (
+        "gitops: error: no manifests in 'deploy/overlays' itself; its sub-folders hold packages "
+        "of their own: deploy/overlays/dev (kustomize), deploy/overlays/prod (kustomize); pick "
+        "one of them with --package"
+    )
+    (root / "empty/sub").mkdir(parents=True)
+    done = cli("generate", ".", "--provider", "flux", "--package", "empty", "-o", "-", cwd=root)
+    assert done.returncode == 2
+    assert only_line(done.stderr) == (
+        "gitops: error: no Helm chart, Kustomize overlay or Kubernetes manifests in 'empty'"
+    )

@@ -26,6 +26,10 @@ deploy any folder on its own. Only a chart claims its subtree. Listing every fol
 qualifies, and nothing that does not, keeps the result predictable: no kustomization is parsed
 to guess which folders are "only" resources of another.
 
+A folder named to :func:`find_package` that holds no manifests of its own, only sub-folders of
+plain manifests, is deployed as one raw-manifests package (Flux and Argo CD apply it
+recursively); one with kustomizations or charts below is refused, naming them.
+
 Not scanned: hidden folders (``.git``, ``.github``, …), ``node_modules``, ``vendor``,
 ``__pycache__``, and virtual environments (any folder holding ``pyvenv.cfg``). Symlinked folders
 are not followed, so link loops cannot trap the walk; a symlinked file counts when it leads to a
@@ -69,9 +73,7 @@ def find_package(root: Path, package_dir: str | None = None) -> DetectedPackage:
             raise UsageError(f"package path {package_dir!r} is outside {root}")
         package = analyze(target, root=root)
         if package is None:
-            raise UsageError(
-                f"no Helm chart, Kustomize overlay or Kubernetes manifests in {package_dir!r}"
-            )
+            return _folder_of_folders(root, target, package_dir)
         return package
     packages = detect(root)
     if not packages:
@@ -86,3 +88,51 @@ def find_package(root: Path, package_dir: str | None = None) -> DetectedPackage:
         listing = ", ".join(f"{p.path} ({p.type})" for p in packages)
         raise PackageChoiceError(f"{len(packages)} packages found: {listing}")
     return packages[0]
+
+
+#: How many sub-folders a message names before it says how many more there are.
+_SHOWN = 6
+
+
+def _folder_of_folders(root: Path, target: Path, package_dir: str) -> DetectedPackage:
+    """A folder the user named that holds no manifests of its own, only sub-folders that do.
+
+    Flux applies a folder without a kustomization whole, sub-folders included, and Argo CD does
+    with ``directory.recurse``: when every package below is a folder of plain manifests
+    (podinfo's ``deploy/webapp``: ``common``, ``backend``, ``frontend``), the folder is deployed
+    as one raw-manifests package, as a platform engineer deploys a multi-service app with one
+    Kustomization. When a kustomization or a chart lies below, it is refused, naming what is
+    there: Flux would build those into it (three overlays of one base into one deployment)
+    while Argo CD leaves them out, so the folder is no package of its own; each can be deployed
+    on its own. Below a chart, or with nothing below, it is no package at all.
+    """
+    missing = f"no Helm chart, Kustomize overlay or Kubernetes manifests in {package_dir!r}"
+    parent = target
+    while parent != root:
+        parent = parent.parent
+        if (parent / CHART_FILE).is_file():
+            raise UsageError(missing)  # everything below a chart is the chart's
+    below = detect(target)
+    if not below:
+        raise UsageError(missing)
+    rel = target.relative_to(root).as_posix()
+
+    def listing(paths: list[str]) -> str:
+        shown = [path if rel == "." else f"{rel}/{path}" for path in paths]
+        more = len(shown) - _SHOWN
+        return ", ".join(shown[:_SHOWN]) + (f" and {more} more" if more > 0 else "")
+
+    if any(p.type != "raw-manifests" for p in below):
+        packages = listing([f"{p.path} ({p.type})" for p in below])
+        raise UsageError(
+            f"no manifests in {package_dir!r} itself; its sub-folders hold packages of their "
+            f"own: {packages}; pick one of them with --package"
+        )
+    note = (
+        f"no manifests of its own: those of {listing([p.path for p in below])} are deployed "
+        "with it (Flux applies the folder recursively, Argo CD with directory.recurse)"
+    )
+    name = target.name or str(target)
+    return DetectedPackage(
+        path=rel, type="raw-manifests", name=name, confidence="low", notes=(note,)
+    )
