@@ -382,3 +382,41 @@ def test_a_folder_of_overlays_is_refused_naming_them(cli: CliRunner, tmp_path: P
     assert only_line(done.stderr) == (
         "gitops: error: no Helm chart, Kustomize overlay or Kubernetes manifests in 'empty'"
     )
+
+
+# --- 5. A binary or non-UTF-8 file under a manifest's name ----------------------------------
+
+
+def test_a_binary_or_latin1_manifest_is_skipped_not_a_traceback(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    root = repository(
+        tmp_path / "shop",
+        {
+            "app/a.yaml": (
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: shop\n"
+            ),
+            "overlay/kustomization.yaml": KUSTOMIZATION + "resources:\n- b.yaml\n",
+        },
+        "https://github.com/acme/shop.git",
+    )
+    (root / "app/z.yaml").write_bytes(b"kind: Secret\n\xff\xfe\x00\x01binary\n")
+    (root / "overlay/b.yaml").write_bytes(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: café\n".encode("latin-1")
+    )
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "odd files")
+    for package in ("app", "overlay"):
+        done = cli("generate", ".", "--provider", "flux", "--package", package, "-o", "-",
+                   cwd=root)  # fmt: skip
+        # What the file holds cannot be told: the namespace is asked, not guessed.
+        assert done.returncode == 2, done.stderr
+        assert only_line(done.stderr) == (
+            "gitops: error: missing answer for destinationNamespace: give it with "
+            "--set destinationNamespace=VALUE or --answers FILE"
+        )
+        done = cli("generate", ".", "--provider", "argocd", "--package", package, "-o", "-",
+                   "--set", "destinationNamespace=shop", cwd=root)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    report = generate_all(cli, root, "flux", "--dry-run", "--set", "destinationNamespace=shop")
+    assert deployed(report) == ["app", "overlay"]

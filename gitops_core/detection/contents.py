@@ -9,8 +9,9 @@ Objects are found with a line scan of each document's top level (``kind:``, and
 ``namespace:`` under ``metadata:``), falling back to a YAML parse for documents the scan cannot
 read (flow style, JSON). A Kustomize package is followed through its local ``resources``,
 ``bases`` and ``components``; what cannot be known offline (remote bases, generators, Helm
-charts inflated by kustomize, files that are not YAML) counts as objects without a namespace,
-so the namespace is asked for rather than guessed.
+charts inflated by kustomize, files that are not YAML, or not text at all: binary data, another
+encoding) counts as objects without a namespace, so the namespace is asked for rather than
+guessed; such a file never stops the reading with an error.
 """
 
 from __future__ import annotations
@@ -192,11 +193,17 @@ class _Reader:
             except OSError:
                 self.unknown = True
                 return
-            text = decode(data, complete)
             objects: list[tuple[str, str | None, str | None]] = []
-            unknown = False
-            for document in _DOCUMENT_SPLIT.split(text):
-                unknown |= _document(document, objects)
+            try:
+                text = decode(data, complete)
+            except ValueError:
+                # Binary data or another encoding under a manifest's name: detection skips it
+                # with a note; here it holds objects nobody can tell, so the namespace is asked.
+                unknown = True
+            else:
+                unknown = False
+                for document in _DOCUMENT_SPLIT.split(text):
+                    unknown |= _document(document, objects)
             found = (tuple(objects), unknown, len(data), complete)
             if complete:
                 self.cache.files[path] = found
