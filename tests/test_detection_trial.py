@@ -420,3 +420,57 @@ def test_a_binary_or_latin1_manifest_is_skipped_not_a_traceback(
         assert done.returncode == 0, done.stderr
     report = generate_all(cli, root, "flux", "--dry-run", "--set", "destinationNamespace=shop")
     assert deployed(report) == ["app", "overlay"]
+
+
+# --- 6. The Flux Operator's charts are Flux's own installation ------------------------------
+
+FLUX_RELEASE = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: {name}
+spec:
+  interval: 1h
+  chartRef:
+    kind: OCIRepository
+    name: {name}
+"""
+FLUX_OCI = """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: {name}
+spec:
+  interval: 1h
+  ref:
+    tag: 0.45.1
+  url: oci://ghcr.io/controlplaneio-fluxcd/charts/{chart}
+"""
+
+
+def test_a_helm_release_of_the_flux_operator_charts_is_flux_installation(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    app = "kubernetes/apps/flux-system/{}/app/"
+    files = {
+        app.format(name) + "kustomization.yaml": KUSTOMIZATION
+        + "resources:\n  - ./ocirepository.yaml\n  - ./helmrelease.yaml\n"
+        for name in ("flux-instance", "flux-operator", "atuin")
+    }
+    for name, chart in (
+        ("flux-instance", "flux-instance"),
+        ("flux-operator", "flux-operator"),
+        ("atuin", "app-template"),
+    ):
+        files[app.format(name) + "helmrelease.yaml"] = FLUX_RELEASE.format(name=name)
+        files[app.format(name) + "ocirepository.yaml"] = FLUX_OCI.format(name=name, chart=chart)
+    root = repository(tmp_path / "home-ops", files, "https://github.com/onedr0p/home-ops.git")
+    packages = detected(cli, root)
+    roles = {path: package.get("role", "workload") for path, package in packages.items()}
+    assert roles == {
+        "kubernetes/apps/flux-system/atuin/app": "workload",
+        "kubernetes/apps/flux-system/flux-instance/app": "flux-installation",
+        "kubernetes/apps/flux-system/flux-operator/app": "flux-installation",
+    }
+    report = generate_all(cli, root, "flux", "--dry-run", "--set", "destinationNamespace=apps")
+    assert deployed(report) == ["kubernetes/apps/flux-system/atuin/app"]

@@ -41,11 +41,12 @@ literal; the packages they deploy are managed by the template files.
 Objects below test fixtures, docs and examples (by their path, as below) are not read as
 deploying anything. What a package is (its ``role``) also comes from here: Flux's own
 installation (a folder with ``gotk-components.yaml`` or ``gotk-sync.yaml``, or holding a
-``FluxInstance``); a folder of plain manifests whose every object is a Flux or Argo CD object
-deploying this repository (or a ``Namespace``, an ``AppProject``) is GitOps configuration, such
-as an entry point, this tool's own output included, and so is an app-of-apps chart; and, by a
-folder in its path, test fixtures (``testdata``, ``fixtures``, ``test``, ``e2e``...), docs and
-examples.
+``FluxInstance`` or a ``HelmRelease`` of the ``flux-operator``, ``flux-instance`` or ``flux2``
+chart, as the Flux Operator installs it); a folder of plain manifests whose every object is a
+Flux or Argo CD object deploying this repository (or a ``Namespace``, an ``AppProject``) is
+GitOps configuration, such as an entry point, this tool's own output included, and so is an
+app-of-apps chart; and, by a folder in its path, test fixtures (``testdata``, ``fixtures``,
+``test``, ``e2e``...), docs and examples.
 
 Cost: a YAML file is opened only where detection reads anyway (outside charts and skipped
 folders), and read past the bytes detection reads only when they name a Flux or Argo CD API
@@ -100,6 +101,7 @@ _READ = frozenset(
         ("kustomize.toolkit.fluxcd.io", "Kustomization"),
         ("helm.toolkit.fluxcd.io", "HelmRelease"),
         ("source.toolkit.fluxcd.io", "GitRepository"),
+        ("source.toolkit.fluxcd.io", "OCIRepository"),
         ("source.extensions.fluxcd.io", "ArtifactGenerator"),
         ("argoproj.io", "Application"),
         ("argoproj.io", "ApplicationSet"),
@@ -421,6 +423,7 @@ def finish(
         gitops_config = resolver.gitops_config()
     installation = set(scan.flux_folders)
     installation.update(f.folder for f in scan.documents if f.kind == "FluxInstance")
+    installation.update(_flux_releases(scan.documents))
     result = []
     for package in packages:
         role = path_role(package.path)
@@ -435,6 +438,33 @@ def finish(
             continue
         result.append(attrs.evolve(package, role=role or "workload", managed_by=managed))
     return result
+
+
+#: Charts that install Flux itself: the Flux Operator and its FluxInstance (controlplaneio-fluxcd),
+#: and the community chart of Flux's controllers (fluxcd-community).
+FLUX_CHARTS = frozenset({"flux-operator", "flux-instance", "flux2"})
+
+
+def _flux_releases(documents: Sequence[Found]) -> Iterator[str]:
+    """The folders of HelmReleases that install Flux (one of :data:`FLUX_CHARTS`, by its name in
+    ``chart.spec.chart`` or the last segment of the URL of the ``OCIRepository`` its
+    ``chartRef`` names): Flux's own installation, as ``flux-system`` is."""
+    oci = {(f.name, f.namespace): f for f in documents if f.kind == "OCIRepository"}
+    for found in documents:
+        if found.kind != "HelmRelease":
+            continue
+        spec = found.spec
+        chart = _text(_mapping(_mapping(spec.get("chart")).get("spec")).get("chart"))
+        ref = _mapping(spec.get("chartRef"))
+        if not chart and ref.get("kind") == "OCIRepository":
+            name, namespace = _text(ref.get("name")), _text(ref.get("namespace")) or found.namespace
+            source = oci.get((name, namespace)) or next(
+                (f for (n, ns), f in oci.items() if n == name and not (ns and namespace)), None
+            )
+            if source is not None:
+                chart = _text(source.spec.get("url"))
+        if chart.rstrip("/").rpartition("/")[2] in FLUX_CHARTS:
+            yield found.folder
 
 
 def _normal(path: object) -> str | None:
