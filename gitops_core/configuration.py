@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -40,7 +41,7 @@ __all__ = [
 _SHORT_SHA = re.compile(r"[0-9a-fA-F]{7,39}\Z")
 #: A committed file holding GitRepository objects is small; a bigger one is not read.
 _MAX_SOURCE_FILE = 1 << 20
-_KIND = re.compile(r"^kind:[ \t]*(GitRepository|Namespace)[ \t]*(#.*)?$", re.M)
+_KIND = re.compile(r"^kind:[ \t]*(GitRepository|Namespace|FluxInstance)[ \t]*(#.*)?$", re.M)
 
 
 @attrs.frozen(kw_only=True)
@@ -55,8 +56,9 @@ class Preparation:
     ``objectName`` when its name is shared by another package of the repository (the name
     derived from its path); ``gitRepositories``: committed ``GitRepository`` objects
     (``name``, ``namespace``, ``url``, ``ref``, ``secretRef``, ``file``) of the same repository
-    as ``gitRepoUrl`` once known; ``committedNamespaces``: the ``Namespace`` objects (``name``,
-    ``file``) committed anywhere in the checkout.
+    as ``gitRepoUrl`` once known, a committed ``FluxInstance``'s ``spec.sync`` among them (the
+    ``flux-system`` source the Flux Operator makes of it); ``committedNamespaces``: the
+    ``Namespace`` objects (``name``, ``file``) committed anywhere in the checkout.
     """
 
     questions: tuple[Question, ...]
@@ -268,8 +270,10 @@ def _is_file(path: Path) -> bool:
 def _checkout_of(url: str, facts: GitFacts) -> bool:
     """Whether ``url`` names the repository the checkout was cloned from."""
     origin = facts.origin_url
-    return facts.top_level is not None and origin is not None and (
-        repository_key(url) == repository_key(origin)
+    return (
+        facts.top_level is not None
+        and origin is not None
+        and (repository_key(url) == repository_key(origin))
     )
 
 
@@ -284,9 +288,41 @@ def _committed_sources(facts: GitFacts) -> tuple[dict[str, Value], ...]:
     return sources
 
 
+def _flux_instance_source(document: dict[str, Any], file: str) -> dict[str, Value] | None:
+    """The GitRepository a committed ``FluxInstance`` (Flux Operator) makes of its
+    ``spec.sync``, as a committed source: named after the instance's namespace, as the operator
+    (and ``flux bootstrap``) names it, with ``refs/heads/X`` as branch X and ``refs/tags/X`` as
+    tag X."""
+    if not str(document.get("apiVersion", "")).startswith("fluxcd.controlplane.io/"):
+        return None
+    metadata, spec = document.get("metadata"), document.get("spec")
+    sync = spec.get("sync") if isinstance(spec, dict) else None
+    if not isinstance(sync, dict) or sync.get("kind", "GitRepository") != "GitRepository":
+        return None
+    url, ref = sync.get("url"), str(sync.get("ref") or "")
+    if not isinstance(url, str) or not url:
+        return None
+    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+    namespace = namespace if isinstance(namespace, str) and namespace else "flux-system"
+    if ref.startswith("refs/heads/"):
+        refs = {"branch": ref.removeprefix("refs/heads/")}
+    elif ref.startswith("refs/tags/"):
+        refs = {"tag": ref.removeprefix("refs/tags/")}
+    else:
+        refs = {"name": ref} if ref else {}
+    return {
+        "name": namespace,
+        "namespace": namespace,
+        "url": url,
+        "ref": refs,
+        "secretRef": str(sync.get("pullSecret") or ""),
+        "file": file,
+    }
+
+
 #: The committed files :func:`_read_sources` reads: ``git_facts(root, grep=COMMITTED_OBJECTS)``
 #: finds them in the same round of git processes as the other facts.
-COMMITTED_OBJECTS = "^kind:[[:space:]]*(GitRepository|Namespace)"
+COMMITTED_OBJECTS = "^kind:[[:space:]]*(GitRepository|Namespace|FluxInstance)"
 
 
 def _read_sources(top: Path, grepped: tuple[str, ...] | None) -> tuple[dict[str, Value], ...]:
@@ -308,6 +344,11 @@ def _read_sources(top: Path, grepped: tuple[str, ...] | None) -> tuple[dict[str,
                     found.append(
                         {"kind": "Namespace", "name": str(metadata.get("name")), "file": name}
                     )
+                continue
+            if isinstance(document, dict) and document.get("kind") == "FluxInstance":
+                source = _flux_instance_source(document, name)
+                if source is not None:
+                    found.append(source)
                 continue
             if not isinstance(document, dict) or document.get("kind") != "GitRepository":
                 continue

@@ -474,3 +474,47 @@ def test_a_helm_release_of_the_flux_operator_charts_is_flux_installation(
     }
     report = generate_all(cli, root, "flux", "--dry-run", "--set", "destinationNamespace=apps")
     assert deployed(report) == ["kubernetes/apps/flux-system/atuin/app"]
+
+
+FLUX_INSTANCE = """\
+apiVersion: fluxcd.controlplane.io/v1
+kind: FluxInstance
+metadata:
+  name: flux
+  namespace: flux-system
+spec:
+  distribution:
+    version: "2.x"
+    registry: ghcr.io/fluxcd
+  sync:
+    kind: GitRepository
+    url: https://github.com/acme/fleet
+    ref: refs/heads/main
+    path: clusters/main
+"""
+
+
+def test_a_flux_instance_sync_is_the_source_reused(cli: CliRunner, tmp_path: Path) -> None:
+    root = repository(
+        tmp_path / "fleet",
+        {
+            "clusters/main/flux-instance.yaml": FLUX_INSTANCE,
+            "apps/web/cm.yaml": (
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: web\n"
+            ),
+        },
+        "git@github.com:acme/fleet.git",
+    )
+    done = cli("generate", ".", "--provider", "flux", "--package", "apps/web", "-o", "-",
+               "--set", "gitRepoUrl=https://github.com/acme/fleet.git", cwd=root)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    documents = list(yaml.safe_load_all(done.stdout))
+    assert [d["kind"] for d in documents if d["kind"] == "GitRepository"] == []
+    (kustomization,) = [d for d in documents if d["kind"] == "Kustomization"]
+    assert kustomization["spec"]["sourceRef"] == {"kind": "GitRepository", "name": "flux-system"}
+    assert "clusters/main/flux-instance.yaml" in done.stderr
+    # Another branch than the instance's: not the same source.
+    done = cli("generate", ".", "--provider", "flux", "--package", "apps/web", "-o", "-",
+               "--set", "targetRevision=develop", cwd=root)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "GitRepository" in [d["kind"] for d in yaml.safe_load_all(done.stdout)]
