@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from gitops_core import configuration, detection, generation
 from gitops_core.errors import InvalidManifestError, MissingAnswersError, UsageError
 from gitops_core.git import GitFacts
-from gitops_core.models import DetectedPackage
+from gitops_core.models import DetectedPackage, PackageType
 from gitops_core.plugins import Providers
 from gitops_core.validation import check_outputs
 
@@ -287,7 +287,7 @@ def test_any_answer_string_reads_back_identically_or_is_refused(
 
 @pytest.mark.parametrize("package_type", ["helm", "kustomize", "raw-manifests"])
 def test_a_service_account_to_impersonate_is_written_only_when_answered(
-    tmp_path: Path, package_type: str
+    tmp_path: Path, package_type: PackageType
 ) -> None:
     """As `flux create kustomization|helmrelease --service-account` writes it: multi-tenant
     clusters (--default-service-account) need it on every Kustomization and HelmRelease."""
