@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from gitops_core.checks import did_you_mean
 from gitops_core.cli.common import (
@@ -550,7 +550,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parse(parser, words)
         as_json = bool(getattr(args, "json", False))
-        command: Command[tuple[Any, ...]] = args.command
+        command: Command[tuple[object, ...]] = args.command
         return command(args)
     except GitOpsError as exc:
         print_error(error_message(exc), exc.exit_code, as_json=as_json)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
-T = TypeVar("T", bound=tuple[Any, ...])
+T = TypeVar("T", bound=tuple[object, ...])
 
 
 class ProvidersOptions(NamedTuple):
