@@ -10,10 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gitops_core.cli.common import print_json
 from gitops_core.cli.options import Command, ProviderNewOptions
+
+if TYPE_CHECKING:
+    from gitops_core.cli import Parser
 
 
 def cmd_provider_new(options: ProviderNewOptions) -> int:
@@ -47,7 +50,7 @@ def cmd_provider_new(options: ProviderNewOptions) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction[Any]) -> None:
+def register(commands: argparse._SubParsersAction[Parser]) -> None:
     """Add ``gitops provider new`` to the command line's subcommands."""
     provider = commands.add_parser(
         "provider",
