@@ -167,6 +167,24 @@ class Found:
         return _text(_mapping(self.document.get("metadata")).get("name"))
 
 
+def _whole_documents(path: str, data: bytes, complete: bool) -> list[str] | None:
+    """The whole YAML documents of a file whose first bytes are ``data`` (read up to
+    :data:`MARKER_LIMIT` if they are not all of it); None when it cannot be read as text."""
+    if not complete:
+        try:
+            data, complete = read_prefix(path, MARKER_LIMIT)
+        except OSError:
+            return None
+    try:
+        text = decode(data, complete)
+    except ValueError:
+        return None
+    chunks = list(_documents(text))
+    if not complete and chunks:
+        chunks.pop()  # cut by the read bound: not a whole document
+    return chunks
+
+
 @attrs.define
 class GitOpsScan:
     """What the walk collects for :func:`finish`."""
@@ -193,21 +211,12 @@ class GitOpsScan:
 
         Call it only when :func:`has_marker` says the file may hold some.
         """
-        if not complete:
-            try:
-                data, complete = read_prefix(path, MARKER_LIMIT)
-            except OSError:
-                return 0, True
-        try:
-            text = decode(data, complete)
-        except ValueError:
+        chunks = _whole_documents(path, data, complete)
+        if chunks is None:
             return 0, True
         rel_file = file if folder == "." else f"{folder}/{file}"
         found = 0
         other = False
-        chunks = list(_documents(text))
-        if not complete and chunks:
-            chunks.pop()  # cut by the read bound: not a whole document
         for chunk in chunks:
             kind = _kind_of(chunk)
             if kind is None:
@@ -239,21 +248,12 @@ class GitOpsScan:
         keeps them only if every template holds such objects), found in the chart's folder.
         Whether it holds other objects too is judged by the literal
         ``apiVersion``/``kind`` lines of each document: a templated one counts as other."""
-        if not complete:
-            try:
-                data, complete = read_prefix(path, MARKER_LIMIT)
-            except OSError:
-                return 0, True
-        try:
-            text = decode(data, complete)
-        except ValueError:
+        chunks = _whole_documents(path, data, complete)
+        if chunks is None:
             return 0, True
         rel_file = file if chart == "." else f"{chart}/{file}"
         found = 0
         other = False
-        chunks = list(_documents(text))
-        if not complete and chunks:
-            chunks.pop()
         for chunk in chunks:
             keys: dict[str, list[str]] = {}
             for match in _TOP_KEY.finditer(chunk):
