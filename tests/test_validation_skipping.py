@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CliRunner, only_line, provider_plugins
+from conftest import CliRunner, gotk_sync, only_line, provider_plugins
 from mcp import Client
 from mcp.types import TextContent
 
@@ -93,34 +93,6 @@ spec:
       containers: [{name: manager, image: ghcr.io/fluxcd/kustomize-controller:v1.6.0}]
 """
 
-GOTK_SYNC = """\
----
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1m0s
-  ref:
-    branch: main
-  secretRef:
-    name: flux-system
-  url: ssh://git@github.com/acme/fleet
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 10m0s
-  path: ./clusters/staging
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-"""
 
 FLUX_SYSTEM_KUSTOMIZATION = """\
 apiVersion: kustomize.config.k8s.io/v1beta1
@@ -227,7 +199,9 @@ def repo(tmp_path: Path) -> Path:
         tmp_path / "repo",
         {
             "clusters/staging/flux-system/gotk-components.yaml": GOTK_COMPONENTS,
-            "clusters/staging/flux-system/gotk-sync.yaml": GOTK_SYNC,
+            "clusters/staging/flux-system/gotk-sync.yaml": gotk_sync(
+                "ssh://git@github.com/acme/fleet"
+            ),
             "clusters/staging/flux-system/kustomization.yaml": FLUX_SYSTEM_KUSTOMIZATION,
             "apps/base/podinfo/release.yaml": RELEASE,
             "apps/base/podinfo/kustomization.yaml": "resources: [release.yaml]\n",
