@@ -53,12 +53,18 @@ class Preparation:
     ``facts``: ``tags``, ``branches`` and ``branch`` of the checkout; ``namespaces`` its
     namespaced objects carry, ``unnamespaced`` (some carry none), ``namespaceObjects`` (its
     Namespace objects), ``nestedPackages`` (folders below it holding a package of their own);
+    files of it, relative to the scanned folder: ``notObjects`` (YAML that is no Kubernetes
+    object), ``sopsFiles`` (SOPS-encrypted), ``generateName`` (objects named only by
+    ``metadata.generateName``); ``variables``: the ``${VAR}`` names its manifests use;
     ``objectName`` when its name is shared by another package of the repository (the name
     derived from its path); ``gitRepositories``: committed ``GitRepository`` objects
     (``name``, ``namespace``, ``url``, ``ref``, ``secretRef``, ``file``) of the same repository
     as ``gitRepoUrl`` once known, a committed ``FluxInstance``'s ``spec.sync`` among them (the
     ``flux-system`` source the Flux Operator makes of it); ``committedNamespaces``: the
-    ``Namespace`` objects (``name``, ``file``) committed anywhere in the checkout.
+    ``Namespace`` objects (``name``, ``file``) committed anywhere in the checkout;
+    ``decryptionSecrets``, only for a package with SOPS files: the ``spec.decryption`` Secrets
+    (``name``, ``namespace``, ``file``) of the Flux Kustomizations committed in the checkout,
+    those they patch into their children included.
     """
 
     questions: tuple[Question, ...]
@@ -146,6 +152,10 @@ def prepare(
         "unnamespaced": contents.unnamespaced,
         "namespaceObjects": contents.namespace_objects,
         "nestedPackages": contents.nested,
+        "notObjects": contents.not_objects,
+        "sopsFiles": contents.sops_files,
+        "generateName": contents.generate_name,
+        "variables": contents.variables,
     }
     name = (repository_names(root) if names is None else names).get(package.path)
     own = to_dns1123_label(package.name)
@@ -214,6 +224,8 @@ def configure(
             for found in _committed_sources(facts)
             if found.get("kind") == "Namespace"
         )
+        if provider_facts.get("sopsFiles"):
+            provider_facts["decryptionSecrets"] = _decryption_secrets(facts)
         revision = str(answers.get("targetRevision", ""))
         if _SHORT_SHA.match(revision) and revision not in facts.branches + facts.tags:
             commit = resolve_commit(facts.top_level, revision)
@@ -370,3 +382,61 @@ def _read_sources(top: Path, grepped: tuple[str, ...] | None) -> tuple[dict[str,
                     }
                 )
     return tuple(found)
+
+
+#: Committed files that may hold a Flux Kustomization's ``spec.decryption`` (or a patch that
+#: adds one): read only for a package with SOPS files, once per :class:`GitFacts`.
+_DECRYPTION = "^[[:space:]]+decryption:"
+
+
+def _decryption_secrets(facts: GitFacts) -> tuple[dict[str, Value], ...]:
+    """The Secrets (``name``, ``namespace``, ``file``) that committed Flux Kustomizations
+    decrypt with (``spec.decryption.secretRef.name``), in their own spec or in a patch they
+    apply to the Kustomizations they build (``namespace`` empty: the patched objects')."""
+    if "decryption" not in facts.memo:
+        found: list[dict[str, Value]] = []
+        top = facts.top_level
+        assert top is not None
+        for name in committed_files(top, _DECRYPTION):
+            try:
+                with (top / name).open("rb") as handle:
+                    text = handle.read(_MAX_SOURCE_FILE).decode("utf-8", "replace")
+                documents = safe_load_all(text)
+            except (OSError, InvalidYAML):
+                continue
+            for document in documents:
+                found += _decryption_of(document, name, patched=False)
+        facts.memo["decryption"] = tuple(found)
+    secrets: tuple[dict[str, Value], ...] = facts.memo["decryption"]
+    return secrets
+
+
+def _decryption_of(document: object, file: str, *, patched: bool) -> list[dict[str, Value]]:
+    if not isinstance(document, dict) or document.get("kind") != "Kustomization":
+        return []
+    if not str(document.get("apiVersion", "")).startswith("kustomize.toolkit.fluxcd.io/"):
+        return []
+    metadata, spec = document.get("metadata"), document.get("spec")
+    spec = spec if isinstance(spec, dict) else {}
+    found: list[dict[str, Value]] = []
+    decryption = spec.get("decryption")
+    secret = decryption.get("secretRef") if isinstance(decryption, dict) else None
+    if isinstance(secret, dict) and isinstance(secret.get("name"), str) and secret["name"]:
+        namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+        found.append(
+            {
+                "name": secret["name"],
+                "namespace": "" if patched or not isinstance(namespace, str) else namespace,
+                "file": file,
+            }
+        )
+    for patch in spec.get("patches") or () if not patched else ():
+        text = patch.get("patch") if isinstance(patch, dict) else None
+        if isinstance(text, str) and "decryption" in text:
+            try:
+                inner = safe_load_all(text)
+            except InvalidYAML:
+                continue
+            for each in inner:
+                found += _decryption_of(each, file, patched=True)
+    return found

@@ -120,3 +120,36 @@ def test_detection_hands_over_the_kustomizations_it_read_whole(tmp_path: Path) -
     shared = {package.path: package_contents(root, package, cache) for package in packages}
     assert shared == {package.path: package_contents(root, package) for package in packages}
     assert not cache.texts  # each one taken
+
+
+def test_what_flux_must_do_before_applying_is_read_with_the_objects(tmp_path: Path) -> None:
+    sops = (
+        configmap("s", "one").replace("ConfigMap", "Secret").replace("a: b", "a: ENC[AES256_GCM,x]")
+        + "sops:\n  mac: ENC[AES256_GCM,data:x]\n  lastmodified: '2024-01-01T00:00:00Z'\n"
+    )
+    root = write(
+        tmp_path,
+        {
+            "k/kustomization.yaml": kustomization("../base", "vars.yaml"),
+            "k/vars.yaml": configmap("v", "one").replace("a: b", 'a: "${A} ${B:=x} $${C}"\n# ${D}'),
+            "base/kustomization.yaml": kustomization("secret.sops.yaml", "hook.yaml"),
+            "base/secret.sops.yaml": sops,
+            "base/hook.yaml": "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: m-\n"
+            "  namespace: one\n",
+            "raw/a.yaml": configmap("a", "one"),
+            "raw/helmfile.d/apps.yaml": "releases:\n  - name: x\n    namespace: kube-system\n",
+            "raw/values.yaml": "{replicas: 2}\n",
+        },
+    )
+    alone, shared = alone_and_shared(root)
+    assert alone == shared
+    k = alone["k"]
+    assert k.sops_files == ("base/secret.sops.yaml",)
+    assert k.generate_name == ("base/hook.yaml",)
+    assert k.variables == ("A", "B")
+    assert k.namespaces == ("one",) and not k.unnamespaced
+    raw = alone["raw"]
+    # Neither a helmfile nor a values file is an object without a namespace.
+    assert raw.not_objects == ("raw/helmfile.d/apps.yaml", "raw/values.yaml")
+    assert raw.declared_namespace == "one"
+    assert raw.sops_files == raw.generate_name == raw.variables == ()

@@ -12,6 +12,13 @@ read (flow style, JSON). A Kustomize package is followed through its local ``res
 charts inflated by kustomize, files that are not YAML, or not text at all: binary data, another
 encoding) counts as objects without a namespace, so the namespace is asked for rather than
 guessed; such a file never stops the reading with an error.
+
+A YAML document with neither ``apiVersion`` nor ``kind`` (a helmfile, a values file, any tool's
+configuration) is no Kubernetes object: it says nothing about namespaces, and its file is named
+in ``not_objects`` (kustomize, and so Flux, cannot build a folder holding one). The same reading
+notes what Flux would have to do before applying the objects: files encrypted with SOPS (a
+top-level ``sops:`` mapping, ``ENC[...]`` values), the ``${VAR}`` names its post-build
+substitution would replace, and objects named only by ``metadata.generateName``.
 """
 
 from __future__ import annotations
@@ -73,7 +80,15 @@ _REMOTE = re.compile(r"^[ \t]*-[ \t]+['\"]?(?:[a-z][a-z0-9+.-]*://|git@)", re.M)
 _METADATA = re.compile(r"^metadata:[ \t]*(?:#.*)?$", re.MULTILINE)
 _ANY_METADATA = re.compile(r"^metadata:", re.MULTILINE)
 _NOT_THERE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
-_FIELD = re.compile(r"""^[ \t]+(name|namespace):[ \t]*['"]?([^'"\s#]*)['"]?""")
+_FIELD = re.compile(r"""^[ \t]+(name|namespace|generateName):[ \t]*['"]?([^'"\s#]*)['"]?""")
+_API_VERSION = re.compile(r"^apiVersion:", re.MULTILINE)
+#: A SOPS-encrypted document: its top-level ``sops:`` mapping (the ``mac``, ``lastmodified``,
+#: keys...) and ``ENC[...]`` values.
+_SOPS = re.compile(r"^sops:[ \t]*(?:#.*)?$", re.MULTILINE)
+#: Flux's post-build substitution (drone/envsubst): ``${var}``, ``${var:=default}`` and the
+#: like; ``$${var}`` is an escape Flux turns into a literal ``${var}``.
+_VARIABLE = re.compile(r"(?<!\$)\$\{([_A-Za-z][_A-Za-z0-9]*)(?:[:=\-+?%#/,^][^}]*)?\}")
+_COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
 
 
 @attrs.frozen(kw_only=True)
@@ -81,13 +96,22 @@ class PackageContents:
     """``namespaces``: those its namespaced objects carry; ``unnamespaced``: some namespaced
     object carries none (or the package could not be read whole); ``namespace_objects``: the
     names of its Namespace objects; ``kustomize_namespace``: its kustomization's
-    ``namespace:``; ``nested``: folders below it that hold a package of their own."""
+    ``namespace:``; ``nested``: folders below it that hold a package of their own.
+
+    Files (paths relative to the root it was read from, sorted): ``not_objects`` hold YAML
+    documents that are no Kubernetes object (neither ``apiVersion`` nor ``kind``);
+    ``sops_files`` hold SOPS-encrypted documents; ``generate_name`` hold objects named only by
+    ``metadata.generateName``. ``variables``: the ``${VAR}`` names its manifests use."""
 
     namespaces: tuple[str, ...] = ()
     unnamespaced: bool = False
     namespace_objects: tuple[str, ...] = ()
     kustomize_namespace: str | None = None
     nested: tuple[str, ...] = ()
+    not_objects: tuple[str, ...] = ()
+    sops_files: tuple[str, ...] = ()
+    generate_name: tuple[str, ...] = ()
+    variables: tuple[str, ...] = ()
 
     @property
     def declared_namespace(self) -> str | None:
@@ -100,8 +124,22 @@ class PackageContents:
 
 
 #: What one manifest file holds: its objects, whether some document could not be read, how
-#: many bytes were read, and whether that is the whole file.
-_FileObjects = tuple[tuple[tuple[str, str | None, str | None], ...], bool, int, bool]
+#: many bytes were read, whether that is the whole file, and its :class:`_Traits`.
+_FileObjects = tuple[tuple[tuple[str, str | None, str | None], ...], bool, int, bool, "_Traits"]
+
+
+@attrs.frozen
+class _Traits:
+    """What else a file's documents say: some is no Kubernetes object, some is SOPS-encrypted,
+    some object has only a ``generateName``; the ``${VAR}`` names used."""
+
+    not_object: bool = False
+    sops: bool = False
+    generate_name: bool = False
+    variables: tuple[str, ...] = ()
+
+
+_PLAIN = _Traits()
 
 
 @attrs.define
@@ -173,6 +211,11 @@ class _Reader:
     bytes: int = 0
     unknown: bool = False
     objects: list[tuple[str, str | None, str | None]] = attrs.Factory(list)
+    #: Files by what else they hold (see :class:`_Traits`), absolute paths.
+    not_objects: list[str] = attrs.Factory(list)
+    sops: list[str] = attrs.Factory(list)
+    generate_name: list[str] = attrs.Factory(list)
+    variables: set[str] = attrs.Factory(set)
 
     def budget_left(self) -> bool:
         if self.files >= MAX_FILES or self.bytes >= MAX_BYTES:
@@ -194,6 +237,7 @@ class _Reader:
                 self.unknown = True
                 return
             objects: list[tuple[str, str | None, str | None]] = []
+            traits = _PLAIN
             try:
                 text = decode(data, complete)
             except ValueError:
@@ -202,20 +246,53 @@ class _Reader:
                 unknown = True
             else:
                 unknown = False
+                flags = [False, False]  # not an object, generateName only
                 for document in _DOCUMENT_SPLIT.split(text):
-                    unknown |= _document(document, objects)
-            found = (tuple(objects), unknown, len(data), complete)
+                    unknown |= _document(document, objects, flags)
+                traits = _traits(text, flags)
+            found = (tuple(objects), unknown, len(data), complete, traits)
             if complete:
                 self.cache.files[path] = found
-        objects_found, unknown, size, complete = found
+        objects_found, unknown, size, complete, traits = found
         self.bytes += size
         self.unknown |= unknown or not complete
         self.objects += objects_found
+        if traits is not _PLAIN:
+            if traits.not_object:
+                self.not_objects.append(path)
+            if traits.sops:
+                self.sops.append(path)
+            if traits.generate_name:
+                self.generate_name.append(path)
+            self.variables.update(traits.variables)
+
+    def absorb(self, inner: _Reader) -> None:
+        """Take over what ``inner`` (a kustomization this one builds) found besides objects."""
+        self.not_objects += inner.not_objects
+        self.sops += inner.sops
+        self.generate_name += inner.generate_name
+        self.variables |= inner.variables
 
 
-def _document(text: str, objects: list[tuple[str, str | None, str | None]]) -> bool:
+def _traits(text: str, flags: list[bool]) -> _Traits:
+    """A file's :class:`_Traits` from its text and what :func:`_document` flagged (substring
+    tests first: most files hold neither ``sops:`` nor ``${``)."""
+    sops = "sops:" in text and "ENC[" in text and _SOPS.search(text) is not None
+    variables: tuple[str, ...] = ()
+    if "${" in text:
+        # Flux substitutes in the built objects, where comments are gone.
+        variables = tuple(sorted(set(_VARIABLE.findall(_COMMENT_LINE.sub("", text)))))
+    if not (sops or variables or flags[0] or flags[1]):
+        return _PLAIN
+    return _Traits(flags[0], sops, flags[1], variables)
+
+
+def _document(
+    text: str, objects: list[tuple[str, str | None, str | None]], flags: list[bool]
+) -> bool:
     """Add the object of one document to ``objects``; True when it cannot tell what the
-    document holds."""
+    document holds. ``flags[0]`` is set for a document that is no Kubernetes object,
+    ``flags[1]`` for an object with a ``generateName`` and no ``name``."""
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
@@ -223,8 +300,8 @@ def _document(text: str, objects: list[tuple[str, str | None, str | None]]) -> b
     kind = _KIND.search(text)
     metadata = _METADATA.search(text)
     if kind is None or (metadata is None and _ANY_METADATA.search(text)):
-        return _parsed(text, objects)  # flow style, JSON: let the parser read it
-    name = namespace = None
+        return _parsed(text, objects, flags)  # flow style, JSON: let the parser read it
+    name = namespace = generate_name = None
     if metadata is not None:
         for line in text[metadata.end() :].splitlines()[1:]:
             if line and not line[0].isspace() and not line.startswith("#"):
@@ -235,19 +312,35 @@ def _document(text: str, objects: list[tuple[str, str | None, str | None]]) -> b
                     name = field[2]
                 elif field[1] == "namespace" and namespace is None:
                     namespace = field[2]
+                elif field[1] == "generateName":
+                    generate_name = field[2]
+    if generate_name and name is None:
+        flags[1] = True
     objects.append((kind[1], name, namespace))
     return False
 
 
-def _parsed(text: str, objects: list[tuple[str, str | None, str | None]]) -> bool:
+def _parsed(
+    text: str, objects: list[tuple[str, str | None, str | None]], flags: list[bool]
+) -> bool:
+    if _API_VERSION.search(text) is None and "kind" not in text and "{" not in text:
+        # Block-style YAML with no apiVersion or kind at all (a helmfile, a values file): no
+        # Kubernetes object, whatever else it holds; only a parse can tell flow style or JSON.
+        flags[0] = True
+        return False
     try:
         document = safe_load(text)
     except InvalidYAML:
         return True  # a template, or not YAML: cannot tell what it holds
+    if isinstance(document, dict) and "apiVersion" not in document and "kind" not in document:
+        flags[0] = True  # a mapping, but no Kubernetes object
+        return False
     if isinstance(document, dict) and isinstance(document.get("kind"), str):
         metadata = document.get("metadata")
         metadata = metadata if isinstance(metadata, dict) else {}
         name, namespace = metadata.get("name"), metadata.get("namespace")
+        if metadata.get("generateName") and not name:
+            flags[1] = True
         objects.append(
             (
                 document["kind"],
@@ -299,7 +392,18 @@ def package_contents(
         namespace_objects=tuple(sorted(set(namespace_objects))),
         kustomize_namespace=kustomize_namespace,
         nested=tuple(nested),
+        not_objects=_relative(top, reader.not_objects),
+        sops_files=_relative(top, reader.sops),
+        generate_name=_relative(top, reader.generate_name),
+        variables=tuple(sorted(reader.variables)),
     )
+
+
+def _relative(top: str, paths: list[str]) -> tuple[str, ...]:
+    """``paths`` (absolute) relative to ``top``, with ``/`` separators, sorted, once each."""
+    if not paths:
+        return ()
+    return tuple(sorted({os.path.relpath(path, top).replace(os.sep, "/") for path in paths}))
 
 
 def _manifest_files(top: str, folder: str, nested: list[str]) -> Iterator[str]:
@@ -359,6 +463,7 @@ def _kustomization(top: str, folder: str, reader: _Reader, depth: int) -> str | 
             inner_namespace = _kustomization(top, target, inner, depth + 1)
             reader.files, reader.bytes = inner.files, inner.bytes
             reader.unknown |= inner.unknown
+            reader.absorb(inner)
             reader.objects += [
                 (kind, name, inner_namespace or ns) for kind, name, ns in inner.objects
             ]
