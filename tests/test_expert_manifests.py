@@ -450,3 +450,233 @@ def test_sessions_offer_what_the_package_declares(
     pending = {p.question.id: p for p in step.questions}
     assert pending["destinationNamespace"].question.required
     assert [c.value for c in pending["valueFiles"].choices] == ["values-prod.yaml"]
+
+
+# --- what Flux cannot apply as written (trial A5, A7, A10) ---------------------------------------
+
+BOOTSTRAP_RESOURCES = """\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: external-secrets
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: flux-system
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: sops-age
+  namespace: flux-system
+stringData:
+  age.agekey: x
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: onepassword
+  namespace: external-secrets
+stringData:
+  token: x
+"""
+HELMFILE = """\
+releases:
+  - name: cilium
+    namespace: kube-system
+    chart: oci://ghcr.io/home-operations/charts-mirror/cilium
+    version: 1.17.0
+"""
+
+
+@pytest.fixture
+def home_ops(tmp_path: Path) -> Path:
+    """home-ops' layout: bootstrap/ with namespaced objects and a helmfile."""
+    return make_repo(
+        tmp_path,
+        {
+            "bootstrap/resources.yaml": BOOTSTRAP_RESOURCES,
+            "bootstrap/helmfile.d/01-apps.yaml": HELMFILE,
+            "apps/web/deploy.yaml": deployment("web"),
+            "apps/web/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: flux-system}\n",
+        },
+    )
+
+
+def test_yaml_that_is_no_kubernetes_object_leaves_the_namespaces_alone(
+    providers: Providers, home_ops: Path
+) -> None:
+    # The helmfile is no object without a namespace: nothing is asked, nothing moved.
+    flux, output = run(providers, "flux", home_ops, "bootstrap")
+    assert "targetNamespace" not in kinds(flux)["Kustomization"]["spec"]
+    assert "Namespace" not in kinds(flux)
+    (note,) = [n for n in output.notes if "no Kubernetes object" in n]
+    assert note.startswith("bootstrap/helmfile.d/01-apps.yaml holds YAML")
+    assert "missing Resource metadata" in note
+    argo, _ = run(providers, "argocd", home_ops, "bootstrap")
+    assert "namespace" not in argo[0]["spec"]["destination"]  # none declared as the one
+
+
+def test_a_target_namespace_that_renames_flux_system_is_refused(
+    providers: Providers, home_ops: Path
+) -> None:
+    with pytest.raises(UsageError) as refused:
+        run(providers, "flux", home_ops, "bootstrap", destinationNamespace="bootstrap")
+    message = str(refused.value)
+    assert "bootstrap's Namespace flux-system" in message
+    assert "leave destinationNamespace out" in message
+    assert "external-secrets" not in message  # the app's own namespace may move (with a note)
+    # Objects without a namespace and a flux-system Namespace: the answer cannot leave it out.
+    with pytest.raises(UsageError, match=r"give its objects that have none a metadata\.namespace"):
+        run(providers, "flux", home_ops, "apps/web", destinationNamespace="web")
+    # The same namespace renames nothing; Argo CD renames nothing either.
+    flux, _ = run(providers, "flux", home_ops, "apps/web", destinationNamespace="flux-system")
+    assert kinds(flux)["Kustomization"]["spec"]["targetNamespace"] == "flux-system"
+    run(providers, "argocd", home_ops, "apps/web", destinationNamespace="web")
+    # --all refuses it too (the answer is given to every package).
+    with pytest.raises(UsageError, match="apps/web's Namespace flux-system"):
+        generate_all(
+            home_ops, providers.get("flux"), {"destinationNamespace": "web"}, home_ops / "o"
+        )
+
+
+def test_a_target_namespace_that_renames_a_namespace_of_the_package_is_still_written(
+    providers: Providers, home_ops: Path
+) -> None:
+    repo = make_repo(
+        home_ops.parent,
+        {"app/resources.yaml": BOOTSTRAP_RESOURCES.replace("flux-system", "tools")},
+    )
+    flux, output = run(providers, "flux", repo, "app", destinationNamespace="web")
+    assert kinds(flux)["Kustomization"]["spec"]["targetNamespace"] == "web"
+    renamed = "renames the package's Namespace external-secrets, tools to web"
+    assert any(renamed in n for n in output.notes)
+
+
+SOPS_SECRET = """\
+apiVersion: v1
+kind: Secret
+metadata:
+    name: cloudflare
+    namespace: cert-manager
+stringData:
+    token: ENC[AES256_GCM,data:25+7Wn==,iv:gYq=,tag:zRR==,type:str]
+sops:
+    age:
+        - recipient: age15uzrw396e67z9wdzsxzdk7ka0g2gr3l460e0slaea563zll3hdfqwqxdta
+          enc: |
+            -----BEGIN AGE ENCRYPTED FILE-----
+            YWdl
+            -----END AGE ENCRYPTED FILE-----
+    lastmodified: "2022-12-10T19:24:20Z"
+    mac: ENC[AES256_GCM,data:dAnG=,iv:L95=,tag:ZHh==,type:str]
+    pgp: []
+    encrypted_regex: ^(data|stringData)$
+    version: 3.7.3
+"""
+ISSUER = """\
+apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: letsencrypt
+spec:
+  acme:
+    # ${COMMENTED} is no variable Flux sees
+    email: "${SECRET_EMAIL}"
+    server: ${ACME_SERVER:=https://acme-v02.api.letsencrypt.org/directory}
+    note: "$${ESCAPED}"
+"""
+CLUSTER_KS = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: cluster-apps
+  namespace: flux-system
+spec:
+  interval: 1h
+  path: ./apps
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+  patches:
+    - patch: |-
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata:
+          name: not-used
+        spec:
+          decryption:
+            provider: sops
+            secretRef:
+              name: cluster-age
+      target: {group: kustomize.toolkit.fluxcd.io, kind: Kustomization}
+"""
+
+
+def test_sops_files_are_decrypted_and_variables_named(providers: Providers, tmp_path: Path) -> None:
+    files = {
+        "issuers/kustomization.yaml": "resources: [secret.sops.yaml, issuers.yaml]\n",
+        "issuers/secret.sops.yaml": SOPS_SECRET,
+        "issuers/issuers.yaml": ISSUER,
+    }
+    repo = make_repo(tmp_path, files)
+    flux, output = run(providers, "flux", repo, "issuers")
+    spec = kinds(flux)["Kustomization"]["spec"]
+    assert spec["decryption"] == {"provider": "sops", "secretRef": {"name": "sops-age"}}
+    assert "postBuild" not in spec  # the values are the user's
+    (sops,) = [n for n in output.notes if "SOPS" in n]
+    assert "issuers/secret.sops.yaml is SOPS-encrypted" in sops
+    assert "must exist in the namespace flux-system" in sops
+    (variables,) = [n for n in output.notes if "variables" in n]
+    assert "ACME_SERVER, SECRET_EMAIL:" in variables  # not COMMENTED, not ESCAPED
+    assert "postBuild.substitute or substituteFrom" in variables
+    # The answer names the Secret.
+    flux, _ = run(providers, "flux", repo, "issuers", decryptionSecret="my-key")
+    assert kinds(flux)["Kustomization"]["spec"]["decryption"]["secretRef"] == {"name": "my-key"}
+    # Argo CD cannot decrypt: a note says so.
+    _, output = run(providers, "argocd", repo, "issuers")
+    assert any("Argo CD decrypts nothing by itself" in n for n in output.notes)
+    assert any("SECRET_EMAIL" in n for n in output.notes)
+    # A repository whose Flux Kustomizations decrypt with their own Secret: that one.
+    committed = make_repo(tmp_path, {**files, "clusters/prod/apps.yaml": CLUSTER_KS})
+    flux, output = run(providers, "flux", committed, "issuers")
+    assert kinds(flux)["Kustomization"]["spec"]["decryption"]["secretRef"] == {
+        "name": "cluster-age"
+    }
+    assert any("cluster-age (as clusters/prod/apps.yaml does" in n for n in output.notes)
+    # A package without SOPS files gets none, and no note.
+    plain = make_repo(tmp_path, {"app/deploy.yaml": deployment("app", "shop")})
+    flux, output = run(providers, "flux", plain, "app")
+    assert "decryption" not in kinds(flux)["Kustomization"]["spec"]
+    assert output.notes == ()
+
+
+GENERATE_NAME_JOB = """\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  generateName: upgrade-sql-schema
+  annotations:
+    argocd.argoproj.io/hook: PreSync
+spec:
+  template:
+    spec:
+      containers: [{name: migrate, image: alpine}]
+      restartPolicy: Never
+"""
+
+
+def test_objects_named_only_by_generate_name_are_noted_for_flux(
+    providers: Providers, tmp_path: Path
+) -> None:
+    repo = make_repo(
+        tmp_path,
+        {"sync-waves/manifests.yaml": deployment("web") + "---\n" + GENERATE_NAME_JOB},
+    )
+    flux, output = run(providers, "flux", repo, "sync-waves", destinationNamespace="web")
+    assert kinds(flux)["Kustomization"]["spec"]["path"] == "./sync-waves"
+    (note,) = [n for n in output.notes if "generateName" in n]
+    assert note.startswith("sync-waves/manifests.yaml holds objects named only by")
+    assert "missing metadata.name" in note
+    _, output = run(providers, "argocd", repo, "sync-waves", destinationNamespace="web")
+    assert not any("generateName" in n for n in output.notes)  # Argo CD creates hooks

@@ -94,6 +94,7 @@ def directory(context: Context) -> dict[str, Value] | None:
     """Argo CD reads only a folder's top level unless told to recurse; the package is the whole
     tree, except folders below it that are packages of their own (a kustomization or a chart),
     which Argo CD would read as plain manifests: those are excluded."""
+    _content_notes(context)
     if context.config.package.type != "raw-manifests":
         return None
     nested = list(context.config.facts.get("nestedPackages", ()))
@@ -107,6 +108,26 @@ def directory(context: Context) -> dict[str, Value] | None:
     patterns = [f"{folder}/*" for folder in nested]
     exclude = patterns[0] if len(patterns) == 1 else "{" + ",".join(patterns) + "}"
     return {"recurse": True, "exclude": exclude}
+
+
+def _content_notes(context: Context) -> None:
+    """What Argo CD applies as written: SOPS ciphertext (it decrypts nothing without a plugin)
+    and ``${VAR}`` placeholders (it substitutes nothing, unlike Flux's postBuild)."""
+    facts = context.config.facts
+    sops = list(facts.get("sopsFiles", ()))
+    if sops:
+        shown = ", ".join(sops[:5]) + (f" and {len(sops) - 5} more" if len(sops) > 5 else "")
+        context.note(
+            f"{shown} is SOPS-encrypted: Argo CD decrypts nothing by itself and would apply the "
+            "ciphertext; configure a plugin that decrypts (KSOPS, helm-secrets) or keep the "
+            "secret out of Git (External Secrets, Sealed Secrets)"
+        )
+    variables = list(facts.get("variables", ()))
+    if variables:
+        context.note(
+            f"the package uses the variables {', '.join(variables)}: Argo CD substitutes no "
+            "${VAR} and applies them as written"
+        )
 
 
 def repo_url(context: Context) -> str:

@@ -26,6 +26,10 @@ FLUX_NAMESPACE = "flux-system"
 #: A GitRepository's ref fields, the one that takes precedence first (source-controller API).
 _REF_PRECEDENCE = ("commit", "name", "semver", "tag", "branch")
 HELM_RELEASE_NAME_MAX = 53
+#: The Secret name Flux's SOPS guide uses for the age key (and home-ops, flux2 examples...).
+SOPS_SECRET = "sops-age"
+#: Files listed in a note before "and N more".
+_SHOWN = 5
 _VERSION = r"v?(?:\d+|[xX*])(?:\.(?:\d+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?"
 _OPERATOR = r"(?:\^|~>|~|>=|<=|>|<|!=|=)"
 _TERM = rf"{_OPERATOR}?\s*{_VERSION}"
@@ -212,18 +216,54 @@ def source_name(context: Context) -> str:
     return object_name(context, "resourceName")
 
 
+def _owned_namespaces(context: Context) -> set[str]:
+    """Namespaces the cluster or Flux owns (``flux-system`` whatever fluxNamespace says)."""
+    return {*CLUSTER_NAMESPACES, FLUX_NAMESPACE, str(context.answer("fluxNamespace"))}
+
+
+def _refuse_owned_rename(context: Context, namespace: str) -> None:
+    """Refuse a ``targetNamespace`` that renames a Namespace object of the package that the
+    cluster or Flux owns: kustomize's namespace transformer renames Namespace objects too, and
+    renaming ``flux-system`` has terminated Flux (fluxcd/flux2#4570)."""
+    facts = context.config.facts
+    owned = _owned_namespaces(context)
+    renamed = [
+        ns
+        for ns in facts.get("namespaceObjects", ())
+        if ns != namespace and (ns in owned or str(ns).startswith("kube-"))
+    ]
+    if not renamed:
+        return
+    path = context.config.package.path
+    if facts.get("unnamespaced", True):
+        instead = (
+            "give its objects that have none a metadata.namespace of their own (a "
+            "kustomization's namespace: renames Namespace objects too)"
+        )
+    else:
+        instead = "leave destinationNamespace out so that its objects keep their own namespaces"
+    raise UsageError(
+        f"destinationNamespace: targetNamespace {namespace} would rename {path}'s Namespace "
+        f"{', '.join(map(str, renamed))}, which the cluster or Flux owns, to {namespace} "
+        f"(renaming flux-system has terminated Flux: fluxcd/flux2#4570); {instead}"
+    )
+
+
 def target_namespace(context: Context) -> str | None:
     """A Kustomization's ``targetNamespace``: only where the package leaves namespaced objects
     without a namespace, or the user asks; it moves every object of the package, and renames
-    its Namespace objects, so a note says so when that is what an answer does."""
+    its Namespace objects, so a note says so when that is what an answer does, and it is
+    refused when it would rename a namespace the cluster or Flux owns."""
     facts = context.config.facts
     namespace = context.config.shared.get("destinationNamespace")
     if namespace is None:
         return None
     if facts.get("unnamespaced", True):
+        _refuse_owned_rename(context, str(namespace))
         return str(namespace)
     if "destinationNamespace" not in context.config.given:
         return None  # the package's own namespace: leave its objects where they say
+    _refuse_owned_rename(context, str(namespace))
     moved = [ns for ns in facts.get("namespaces", ()) if ns != namespace]
     renamed = [ns for ns in facts.get("namespaceObjects", ()) if ns != namespace]
     if moved:
@@ -237,6 +277,82 @@ def target_namespace(context: Context) -> str | None:
             f"{', '.join(renamed)} to {namespace}"
         )
     return str(namespace)
+
+
+def _files(files: object) -> str:
+    shown = [str(file) for file in files] if isinstance(files, (list, tuple)) else []
+    more = len(shown) - _SHOWN
+    return ", ".join(shown[:_SHOWN]) + (f" and {more} more" if more > 0 else "")
+
+
+def kustomization_path(context: Context) -> str:
+    """The Kustomization's ``spec.path``; notes what kustomize-controller cannot build there:
+    YAML that is no Kubernetes object (the kustomization.yaml Flux generates for a plain
+    folder lists every YAML file: ``missing Resource metadata``) and objects named only by
+    ``generateName`` (``missing metadata.name``: Argo CD hooks). Either fails every
+    reconciliation with nothing applied, so the manifest is still written, with the note."""
+    facts = context.config.facts
+    if facts.get("notObjects"):
+        context.note(
+            f"{_files(facts['notObjects'])} holds YAML that is no Kubernetes object (no "
+            "apiVersion or kind): Flux's kustomize build of the package fails on it (missing "
+            "Resource metadata) and applies nothing; move it out of the package, or add a "
+            "kustomization.yaml that lists only the manifests"
+        )
+    if facts.get("generateName"):
+        context.note(
+            f"{_files(facts['generateName'])} holds objects named only by metadata.generateName "
+            "(Argo CD or Helm hooks): kustomize cannot build them (missing metadata.name), so "
+            "the Kustomization fails and applies nothing; give them a metadata.name (Flux has "
+            "no hook phases: order with dependsOn, rerun a Job with the annotation "
+            "kustomize.toolkit.fluxcd.io/force: enabled) or deploy the package with Argo CD"
+        )
+    return source_path(context)
+
+
+def decryption(context: Context) -> dict[str, Value] | None:
+    """``spec.decryption`` for a package holding SOPS-encrypted files (without it Flux applies
+    the ciphertext): ``provider: sops`` with the Secret ``decryptionSecret`` names, else the one
+    a committed Flux Kustomization of the repository decrypts with (in the Flux namespace
+    first), else ``sops-age`` (Flux's guide)."""
+    facts = context.config.facts
+    if not facts.get("sopsFiles"):
+        return None
+    namespace = str(context.answer("fluxNamespace"))
+    given = context.config.provider.get("decryptionSecret")
+    if given:
+        name, why = str(given), "decryptionSecret"
+    else:
+        committed = sorted(
+            (dict(found) for found in facts.get("decryptionSecrets", ())),
+            key=lambda found: (found["namespace"] != namespace, found["namespace"] != ""),
+        )
+        if committed:
+            name = str(committed[0]["name"])
+            why = f"as {committed[0]['file']} does; answer decryptionSecret for another"
+        else:
+            name, why = SOPS_SECRET, "Flux's convention; answer decryptionSecret for another"
+    context.note(
+        f"{_files(facts['sopsFiles'])} is SOPS-encrypted: spec.decryption decrypts it with the "
+        f"Secret {name} ({why}), which must exist in the namespace {namespace} (for an age key: "
+        f"kubectl create secret generic {name} --namespace={namespace} "
+        "--from-file=age.agekey=KEYFILE)"
+    )
+    return {"provider": "sops", "secretRef": {"name": name}}
+
+
+def post_build(context: Context) -> None:
+    """``spec.postBuild`` is never written (its values are the user's), but the ``${VAR}``
+    names the package uses are noted: Flux replaces them only from ``postBuild.substitute`` or
+    ``substituteFrom``, and applies them as written otherwise."""
+    variables = context.config.facts.get("variables")
+    if variables:
+        context.note(
+            f"the package uses the variables {_files(variables)}: Flux substitutes them only "
+            "when spec.postBuild.substitute or substituteFrom (a ConfigMap or Secret) gives "
+            "them values, and applies them literally otherwise; add one to the Kustomization"
+        )
+    return None
 
 
 def namespace_document(context: Context) -> bool:
@@ -331,6 +447,9 @@ provider = DeclarativeProvider(
         "sourceName": source_name,
         "ownSource": own_source,
         "targetNamespace": target_namespace,
+        "kustomizationPath": kustomization_path,
+        "decryption": decryption,
+        "postBuild": post_build,
         "namespaceDocument": namespace_document,
         "releaseName": release_name,
         "prune": prune,
