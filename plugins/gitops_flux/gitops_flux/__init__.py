@@ -242,6 +242,8 @@ def _refuse_owned_rename(context: Context, namespace: str) -> None:
         )
     else:
         instead = "leave destinationNamespace out so that its objects keep their own namespaces"
+    if context.bundle is not None:
+        instead += f", or leave the package out of the set (--exclude {path})"
     raise UsageError(
         f"destinationNamespace: targetNamespace {namespace} would rename {path}'s Namespace "
         f"{', '.join(map(str, renamed))}, which the cluster or Flux owns, to {namespace} "
