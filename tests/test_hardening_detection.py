@@ -103,7 +103,7 @@ def detect_as_nobody(root: Path) -> subprocess.CompletedProcess[str]:
     if os.geteuid() != 0:
         return gitops("detect", "--json", str(root))
     script = (
-        "import os, sys, json, yaml\n"
+        "import os, sys, json, yaml, logging  # (detection imports logging when it skips)\n"
         "import gitops_core.cli, gitops_core.detection, gitops_core.serialization\n"
         "gitops_core.serialization.converter()\n"
         "gitops_core.cli.build_parser().parse_args(sys.argv[1:])  # import what parsing needs\n"
