@@ -57,7 +57,7 @@ import attrs
 from gitops_core.checks import inside
 from gitops_core.configuration import COMMITTED_OBJECTS, configure, repository_names
 from gitops_core.detection import CHART_FILE, KUSTOMIZATION_FILES, detect
-from gitops_core.detection.contents import ContentsCache, package_contents
+from gitops_core.detection.contents import ContentsCache, PackageContents, package_contents
 from gitops_core.detection.kustomize import renames, resolve
 from gitops_core.errors import GitOpsError, PerPackageAnswersError, ProviderError, UsageError
 from gitops_core.git import GitFacts, git_facts
@@ -456,9 +456,12 @@ def generate_all(
         if progress is not None:
             progress(f"configuring {index + 1:,} of {len(packages):,} packages")
         given = answers
+        contents = package_contents(root, package, read)
+        declared = _keeps_own_namespace(contents, provided.get("destinationNamespace"))
+        if declared is not None and package.path not in own:
+            own[package.path] = declared
         if package.path in own:
             given = {k: v for k, v in answers.items() if k != "destinationNamespace"}
-        contents = package_contents(root, package, read)
         configs.append(
             configure(root, package, asked, given, facts=facts, names=names, contents=contents)
         )
@@ -554,6 +557,17 @@ def _declared_namespaces(
             if declared and declared != given:
                 own[package.path] = declared
     return dict(sorted(own.items()))
+
+
+def _keeps_own_namespace(contents: PackageContents, given: object) -> str | None:
+    """The namespaces a package's objects all declare, when a set-wide ``destinationNamespace``
+    would move them (or rename its Namespace objects): a set's answer is for the packages that
+    declare none, as SPEC §5 has it ("never silently moves objects that declare their own")."""
+    if not given or contents.unnamespaced or not contents.namespaces:
+        return None
+    if set(contents.namespaces) == {given} and set(contents.namespace_objects) <= {given}:
+        return None
+    return ", ".join(contents.namespaces)
 
 
 def _environments(plan: Plan, configs: Sequence[GitOpsConfig]) -> tuple[Environment, ...]:

@@ -263,6 +263,18 @@ def _read_definition(text: str, source: str) -> Definition:
     return structure(data, Definition, source, DefinitionError)
 
 
+def _identity(document: Mapping[str, Any]) -> tuple[object, ...]:
+    """apiVersion, kind, namespace and name: what makes two documents the same object."""
+    metadata = document.get("metadata")
+    meta = metadata if isinstance(metadata, Mapping) else {}
+    return (
+        document.get("apiVersion"),
+        document.get("kind"),
+        meta.get("namespace"),
+        meta.get("name"),
+    )
+
+
 class DeclarativeProvider(GitOpsGenerator):
     """A provider made of data files plus a few named functions; register it as a plugin.
 
@@ -439,25 +451,25 @@ class DeclarativeProvider(GitOpsGenerator):
 
         shared: dict[str, list[dict[str, Any]]] = {}
         notes: dict[str, list[str]] = {}
-        #: What the functions said of a shared file that no package needs (why it is not
-        #: written): the entry point's notes.
+        #: What the functions said of a shared document a package does not need (why it is
+        #: not written for it): the entry point's notes.
         unwritten: list[str] = []
         for rule in self.definition.documents:
             if rule.shared is None:
                 continue
-            asked: list[Context] = []
-            found = None
+            # Each distinct object once, as the first package that needs it fills it: one
+            # GitRepository for the set, a Namespace for each namespace its packages need.
+            seen: set[tuple[object, ...]] = set()
             for config in configs:
-                asked.append(candidate := context(config, bundle.source))
-                if rule.applies(candidate, self.functions):
-                    found = candidate
-                    break
-            if found is None:  # no package of the set needs it
-                unwritten.extend(note for ctx in asked for note in ctx.notes)
-                continue
-            ctx = found
-            shared.setdefault(rule.shared, []).append(self._fill(rule.template, ctx))
-            notes.setdefault(rule.shared, []).extend(ctx.notes)
+                candidate = context(config, bundle.source)
+                if not rule.applies(candidate, self.functions):
+                    unwritten.extend(candidate.notes)  # why this package needs none
+                    continue
+                document = self._fill(rule.template, candidate)
+                if _identity(document) not in seen:
+                    seen.add(_identity(document))
+                    shared.setdefault(rule.shared, []).append(document)
+                notes.setdefault(rule.shared, []).extend(candidate.notes)
         shared_files = tuple(
             self._set_output(documents, filename, len(configs), notes[filename])
             for filename, documents in shared.items()

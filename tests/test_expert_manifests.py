@@ -680,3 +680,23 @@ def test_objects_named_only_by_generate_name_are_noted_for_flux(
     assert "missing metadata.name" in note
     _, output = run(providers, "argocd", repo, "sync-waves", destinationNamespace="web")
     assert not any("generateName" in n for n in output.notes)  # Argo CD creates hooks
+
+
+def test_a_set_answer_is_for_packages_that_declare_no_namespace(
+    providers: Providers, tmp_path: Path
+) -> None:
+    """--all --set destinationNamespace=x: apps/b, whose objects all say namespace b, keeps b
+    (no targetNamespace moving it, SPEC §5); apps/a, which leaves its objects without one, goes
+    into x; each namespace gets its Namespace, as each package would alone."""
+    repo = make_repo(
+        tmp_path,
+        {"apps/a/deploy.yaml": deployment("a"), "apps/b/deploy.yaml": deployment("b", "b")},
+    )
+    result = generate_all(repo, providers.get("flux"), {"destinationNamespace": "x"}, repo / "o")
+    files = {f.path.name: [dict(d) for d in f.output.documents] for f in result.files}
+    spec = {name: kinds(docs)["Kustomization"]["spec"] for name, docs in files.items()
+            if name in ("a.yaml", "b.yaml")}  # fmt: skip
+    assert spec["a.yaml"]["targetNamespace"] == "x"
+    assert "targetNamespace" not in spec["b.yaml"]
+    assert [d["metadata"]["name"] for d in files["_namespace.yaml"]] == ["x", "b"]
+    assert any(n.startswith("apps/b keeps the namespace it declares (b)") for n in result.notes)
