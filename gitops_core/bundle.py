@@ -55,12 +55,12 @@ from typing import ClassVar, Literal
 import attrs
 
 from gitops_core.checks import inside
-from gitops_core.configuration import COMMITTED_OBJECTS, configure, repository_names
+from gitops_core.configuration import configure, repository_names
 from gitops_core.detection import CHART_FILE, KUSTOMIZATION_FILES, detect
 from gitops_core.detection.contents import ContentsCache, PackageContents, package_contents
 from gitops_core.detection.kustomize import renames, resolve
 from gitops_core.errors import GitOpsError, PerPackageAnswersError, ProviderError, UsageError
-from gitops_core.git import GitFacts, git_facts
+from gitops_core.git import COMMITTED_OBJECTS, GitFacts, git_facts
 from gitops_core.models import (
     ENTRYPOINT_FILE,
     Bundle,

@@ -22,7 +22,14 @@ from gitops_core.checks import to_dns1123_label
 from gitops_core.detection import detect
 from gitops_core.detection.contents import PackageContents, package_contents
 from gitops_core.errors import AnswerError, MissingAnswersError, UsageError
-from gitops_core.git import GitFacts, committed_files, git_facts, repository_key, resolve_commit
+from gitops_core.git import (
+    COMMITTED_OBJECTS,
+    GitFacts,
+    committed_files,
+    git_facts,
+    repository_key,
+    resolve_commit,
+)
 from gitops_core.models import DetectedPackage, GitOpsConfig, Option, Question, Value
 from gitops_core.naming import object_names
 from gitops_core.plugins import Provider
@@ -330,11 +337,6 @@ def _flux_instance_source(document: dict[str, Any], file: str) -> dict[str, Valu
         "secretRef": str(sync.get("pullSecret") or ""),
         "file": file,
     }
-
-
-#: The committed files :func:`_read_sources` reads: ``git_facts(root, grep=COMMITTED_OBJECTS)``
-#: finds them in the same round of git processes as the other facts.
-COMMITTED_OBJECTS = "^kind:[[:space:]]*(GitRepository|Namespace|FluxInstance)"
 
 
 def _read_sources(top: Path, grepped: tuple[str, ...] | None) -> tuple[dict[str, Value], ...]:

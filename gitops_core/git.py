@@ -5,11 +5,17 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import attrs
+
+#: The committed files configure reads (the repository's own GitRepository, FluxInstance and
+#: Namespace objects): ``git_facts(root, grep=COMMITTED_OBJECTS)`` finds them in the same round
+#: of git processes as the other facts.
+COMMITTED_OBJECTS = "^kind:[[:space:]]*(GitRepository|Namespace|FluxInstance)"
 
 
 @attrs.frozen
@@ -34,9 +40,13 @@ def _git(folder: Path, *commands: tuple[str, ...]) -> list[str | None]:
 
     They run at once rather than in turn: start-up time is most of a short ``gitops`` run.
     """
+    return _collect(_start(folder, commands), len(commands))
+
+
+def _start(folder: Path, commands: Sequence[tuple[str, ...]]) -> list[subprocess.Popen[str]]:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     try:
-        running = [
+        return [
             subprocess.Popen(
                 ["git", "-C", str(folder), *args],
                 stdout=subprocess.PIPE,
@@ -48,7 +58,12 @@ def _git(folder: Path, *commands: tuple[str, ...]) -> list[str | None]:
             for args in commands
         ]
     except OSError:
-        return [None] * len(commands)  # no git: detection still works without its facts
+        return []  # no git: detection still works without its facts
+
+
+def _collect(running: list[subprocess.Popen[str]], count: int) -> list[str | None]:
+    if not running:
+        return [None] * count
     results: list[str | None] = []
     for process in running:
         try:
@@ -81,6 +96,12 @@ def without_credentials(url: str) -> str:
 def git_facts(folder: Path, grep: str | None = None) -> GitFacts:
     """The checkout's facts; with ``grep`` (an extended regular expression) also the committed
     YAML files holding a matching line (:func:`committed_files`), searched at the same time."""
+    return start_git_facts(folder, grep)()
+
+
+def start_git_facts(folder: Path, grep: str | None = None) -> Callable[[], GitFacts]:
+    """:func:`git_facts`, its git processes started now and read when the result is called:
+    a command starts them first, so that they run while it loads its provider."""
     queries = [
         ("rev-parse", "--show-toplevel"),
         ("remote", "get-url", "origin"),
@@ -90,7 +111,20 @@ def git_facts(folder: Path, grep: str | None = None) -> GitFacts:
     ]
     if grep is not None:
         queries.append(_grep(grep, ":(top)*.yaml", ":(top)*.yml"))  # (the whole checkout)
-    top, origin, refs, *found = _git(folder, *queries)
+    running = _start(folder, queries)
+    done: list[GitFacts] = []
+
+    def result() -> GitFacts:
+        if not done:
+            done.append(_facts(folder, *_collect(running, len(queries))))
+        return done[0]
+
+    return result
+
+
+def _facts(
+    folder: Path, top: str | None, origin: str | None, refs: str | None, *found: str | None
+) -> GitFacts:
     if top is None:
         return GitFacts()
     marked = refs.splitlines() if refs else []

@@ -123,10 +123,10 @@ def generate(
     refused answer, :class:`~gitops_core.errors.InvalidManifestError` (exit 1) for a document
     its schema refuses, :class:`~gitops_core.errors.ProviderError` (exit 4).
     """
-    from gitops_core.configuration import COMMITTED_OBJECTS, configure
+    from gitops_core.configuration import configure
     from gitops_core.detection import find_package
     from gitops_core.generation import generate as generate_one
-    from gitops_core.git import git_facts
+    from gitops_core.git import COMMITTED_OBJECTS, git_facts
 
     loaded = provider if isinstance(provider, Provider) else provider_from(provider)
     if package is None:

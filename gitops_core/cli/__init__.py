@@ -155,9 +155,9 @@ def interactive(options: GenerateOptions) -> bool:
 
 
 def cmd_generate(options: GenerateOptions) -> int:
-    from gitops_core.configuration import question_list
-
     if options.all:
+        from gitops_core.configuration import question_list
+
         if interactive(options) and not options.dry_run:
             from gitops_core.bundle import NothingToDeploy
             from gitops_core.cli.generate_all import nothing_to_deploy
@@ -189,12 +189,16 @@ def cmd_generate(options: GenerateOptions) -> int:
         from gitops_core.cli.wizard import run_wizard
 
         return run_wizard(options, provided)
-    from gitops_core.configuration import configure
+    from gitops_core.git import COMMITTED_OBJECTS, start_git_facts
+
+    root = Path(options.path)
+    # Git runs while the provider and the stages load (a few ms of a short run otherwise).
+    facts = start_git_facts(root, grep=COMMITTED_OBJECTS)
+    from gitops_core.configuration import configure, question_list
     from gitops_core.detection import find_package
     from gitops_core.generation import generate
     from gitops_core.questions import check_one_package_answers, check_question_ids
 
-    root = Path(options.path)
     provider = chosen_provider(options)
     # Before the package is looked for: a mistyped id, or an answer only a whole set takes,
     # is the first thing to say.
@@ -202,7 +206,7 @@ def cmd_generate(options: GenerateOptions) -> int:
     check_question_ids(questions, provided)
     check_one_package_answers(questions, provided)
     package = find_package(root, options.package)
-    config = configure(root.resolve(), package, provider, provided)
+    config = configure(root.resolve(), package, provider, provided, facts=facts())
     output = generate(config, provider)
     for note in output.notes:
         print(f"gitops: note: {note}", file=sys.stderr)

@@ -25,7 +25,7 @@ import attrs
 from gitops_core import configuration, generation
 from gitops_core.detection import detect, find_package
 from gitops_core.errors import AnswerError, SessionError, UsageError
-from gitops_core.git import git_facts
+from gitops_core.git import COMMITTED_OBJECTS, git_facts
 from gitops_core.models import (
     DetectedPackage,
     GeneratedOutput,
@@ -203,7 +203,7 @@ class Sessions:
             root,
             state.package,
             provider,
-            git_facts(root, grep=configuration.COMMITTED_OBJECTS),
+            git_facts(root, grep=COMMITTED_OBJECTS),
             configuration.repository_names(root, state.packages or None),
         )
         resolved, missing = resolve_answers(
