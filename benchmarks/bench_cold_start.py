@@ -54,7 +54,9 @@ What was learned on the way (profiles of `generate`): `importlib.resources` (25 
 imports) and `importlib.metadata` (15 ms: it imports `email`, `csv` and `socket`) are no
 longer used on this path; package data is found from `__file__`, and entry points are read
 from the `*.dist-info` folders directly, telling distributions apart by their folders' names
-(reading every distribution's METADATA took 4 ms). The four git queries run side by side.
+(reading every distribution's METADATA took 4 ms). The git queries (three, and the grep
+for the repository's committed sources) run side by side, started before anything else
+loads, so that they overlap the imports on the second core (186 -> 169 ms).
 Checking the provider's question and template files (JSON Schema, cattrs) took ~12 ms on
 every run: the checked result is now kept per file (`gitops_core.cache`, keyed by
 modification time and size). Tearing the interpreter down took ~20 ms, half of it the
