@@ -13,7 +13,7 @@ import os
 import stat
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import attrs
 
@@ -71,8 +71,7 @@ def _read_existing(path: Path) -> tuple[str | None, int]:
         return "", mode
 
 
-@attrs.frozen
-class _Plan:
+class _Plan(NamedTuple):
     """A write decided on: ``existing`` is the current text (None when there is no file),
     ``mode`` its permission bits."""
 
