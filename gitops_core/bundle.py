@@ -321,7 +321,7 @@ def plan_all(
         if package.type == "raw-manifests" and (where / ENTRYPOINT_FILE).is_file():
             reasons.append(("gitops-config", "the output of an earlier --all"))
         elif package.role != "workload":
-            reasons.append((package.role, _ROLE_DETAIL[package.role]))
+            reasons.append((package.role, ROLE_DETAIL[package.role]))
         # What this run's own folder deploys is what the run replaces: that does not count.
         managers = [m for m in package.managed_by if not in_output(m)]
         if managers:
@@ -354,7 +354,7 @@ def in_output_of(out: str, path: str) -> bool:
     return path != out and (path == "." or out.startswith(path + "/"))
 
 
-_ROLE_DETAIL: Mapping[str, str] = {
+ROLE_DETAIL: Mapping[str, str] = {
     "flux-installation": "Flux's own installation",
     "gitops-config": "only GitOps objects that deploy this repository",
     "test-fixture": "test fixtures, by its path",

@@ -54,13 +54,13 @@ def ownership_notes(config: GitOpsConfig) -> tuple[str, ...]:
     managers = [m for m in package.managed_by if os.path.normpath(m) != output]
     if package.role != "flux-installation" and not managers:
         return ()
-    from gitops_core.bundle import _ROLE_DETAIL  # the words generate --all gives
+    from gitops_core.bundle import ROLE_DETAIL  # the words generate --all gives
 
     by = f"deployed already by {', '.join(managers)}" if managers else ""
     if package.role == "flux-installation":
         also = f", {by}" if by else ""
         return (
-            f"{package.path} is {_ROLE_DETAIL['flux-installation']}{also}: deleting the "
+            f"{package.path} is {ROLE_DETAIL['flux-installation']}{also}: deleting the "
             "generated object, with pruning on, would uninstall Flux; generate --all leaves "
             "it out",
         )
