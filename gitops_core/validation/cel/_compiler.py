@@ -86,6 +86,21 @@ def _size_of(value: Value) -> int:
     return 0
 
 
+def _optional_field(target: Value, field: str) -> Value:
+    """``target.?field``, and ``field`` selected on an optional: an optional of the field's
+    value, none when the field (or the optional's value) is absent."""
+    if type(target) is Optional:
+        if not target.present:
+            return NONE
+        target = target.value
+    if type(target) is dict:
+        value = target.get(field, _ABSENT)
+        return NONE if value is _ABSENT else Optional(True, value)
+    if type(target) is Message:
+        return Optional(True, target.get(field)) if target.has(field) else NONE
+    raise CelEvalError(f"no such field {field!r} on {type_name(target)}")
+
+
 class Compiler:
     """Compiles one expression against declared variables and a container (namespace)."""
 
@@ -280,15 +295,8 @@ class Compiler:
                         raise CelEvalError(f"no such key: {field}")
                 return value
             if type(target) is Optional:
-                if not target.present:
-                    return NONE
-                inner = target.value
-                if type(inner) is dict:
-                    value = inner.get(field, _ABSENT)
-                    return NONE if value is _ABSENT else Optional(True, value)
-                if type(inner) is Message:
-                    return Optional(True, inner.get(field)) if inner.has(field) else NONE
-            elif type(target) is Message:
+                return _optional_field(target, field)
+            if type(target) is Message:
                 return target.get(field)
             raise CelEvalError(f"no such field {field!r} on {type_name(target)}")
 
@@ -296,20 +304,7 @@ class Compiler:
 
     @staticmethod
     def _optional_select(operand: Closure, field: str) -> Closure:
-        def select(a: Activation) -> Value:
-            target = operand(a)
-            if type(target) is Optional:
-                if not target.present:
-                    return NONE
-                target = target.value
-            if type(target) is dict:
-                value = target.get(field, _ABSENT)
-                return NONE if value is _ABSENT else Optional(True, value)
-            if type(target) is Message:
-                return Optional(True, target.get(field)) if target.has(field) else NONE
-            raise CelEvalError(f"no such field {field!r} on {type_name(target)}")
-
-        return select
+        return lambda a: _optional_field(operand(a), field)
 
     @staticmethod
     def _index(operand: Closure, index: Closure, optional: bool) -> Closure:

@@ -772,25 +772,22 @@ def _numbers(function: str, args: tuple[Value, ...]) -> list[Value]:
 
 
 def greatest(*args: Value) -> Value:
-    values = _numbers("math.greatest", args)
-    best = values[0]
-    for value in values[1:]:
-        result = compare(value, best, ">")
-        if result is None:
-            return math.nan if type(value) is float and value != value else best
-        if result > 0:
-            best = value
-    return best
+    return _greatest_or_least("math.greatest", args, 1)
 
 
 def least(*args: Value) -> Value:
-    values = _numbers("math.least", args)
+    return _greatest_or_least("math.least", args, -1)
+
+
+def _greatest_or_least(function: str, args: tuple[Value, ...], sign: int) -> Value:
+    """The greatest (``sign`` 1) or least (-1) of the numbers ``args``; NaN when one is."""
+    values = _numbers(function, args)
     best = values[0]
     for value in values[1:]:
-        result = compare(value, best, "<")
+        result = compare(value, best, ">" if sign > 0 else "<")
         if result is None:
             return math.nan if type(value) is float and value != value else best
-        if result < 0:
+        if result * sign > 0:
             best = value
     return best
 
