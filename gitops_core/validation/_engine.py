@@ -543,10 +543,7 @@ def _properties(
 def _items(
     validator: Validator, items: Any, instance: Any, schema: JsonSchema
 ) -> Iterator[ValidationError]:
-    if not isinstance(instance, list) or "prefixItems" in schema:
-        yield from _BASE_ITEMS(validator, items, instance, schema)
-        return
-    if items is False:
+    if not isinstance(instance, list) or "prefixItems" in schema or items is False:
         yield from _BASE_ITEMS(validator, items, instance, schema)
         return
     for index, item in enumerate(instance):
