@@ -102,11 +102,15 @@ def detect_as_nobody(root: Path) -> subprocess.CompletedProcess[str]:
     are done (the interpreter lives under /root, which nobody may read)."""
     if os.geteuid() != 0:
         return gitops("detect", "--json", str(root))
+    # Imports are made by one run on a small folder first: the checkout itself may be one
+    # nobody may read (a clone in a mktemp -d folder), and commands import some modules late.
     script = (
-        "import os, sys, json, yaml, logging  # (detection imports logging when it skips)\n"
-        "import gitops_core.cli, gitops_core.detection, gitops_core.serialization\n"
-        "gitops_core.serialization.converter()\n"
-        "gitops_core.cli.build_parser().parse_args(sys.argv[1:])  # import what parsing needs\n"
+        "import contextlib, io, logging, os, sys, tempfile\n"
+        "import gitops_core.cli\n"
+        "with tempfile.TemporaryDirectory() as warm, contextlib.redirect_stdout(io.StringIO()):\n"
+        "    with open(os.path.join(warm, 'cm.yaml'), 'w') as out:\n"
+        f"        out.write({CONFIG_MAP!r})\n"
+        "    gitops_core.cli.main(['detect', '--json', warm])\n"
         "os.setgid(65534); os.setuid(65534)\n"
         "sys.exit(gitops_core.cli.main(sys.argv[1:]))\n"
     )
